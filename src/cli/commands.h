@@ -1,0 +1,42 @@
+// One function per subcommand. Each returns a Status; main() turns it into
+// a message on stderr and an exit code (2 for bad input, 1 otherwise).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+
+namespace ctlflow {
+
+Status CmdInit(const Home& home);
+Status CmdApply(const Home& home, const std::string& path, bool dry_run, bool prune);
+Status CmdValidate(const Home& home, const std::string& path);
+Status CmdExport(const Home& home, const std::string& format, const std::string& path);
+Status CmdSql(const Home& home, const std::string& conn, const std::string& sql, bool json);
+Status CmdProcessNew(const Home& home, const std::string& name, const std::string& like,
+                     const std::vector<std::string>& sets, const std::string& from_csv, bool dry_run);
+Status CmdDag(const Home& home, const std::string& stream, const std::string& format);
+
+struct RunOptions {
+  std::string stream;
+  std::string date;
+  std::vector<std::string> params;  // k=v
+  int parallel = 0;                 // 0 = number of CPUs
+};
+// Sets *succeeded to whether the run succeeded (the exit code).
+Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded);
+
+struct LogOptions {
+  std::string stream, process, date;
+  int64_t run_id = 0;
+  int64_t limit = 0;
+  bool json = false;
+};
+Status CmdLog(const Home& home, const LogOptions& options);
+Status CmdRuns(const Home& home, const std::string& stream, int64_t limit, bool json);
+
+Status CmdExampleLoad(const Home& home, int64_t rows);
+
+}  // namespace ctlflow

@@ -1,0 +1,127 @@
+// ctlflow's entry point: parses the command line (CLI11) and calls one
+// subcommand. Exit codes: 0 success, 1 failure (a failed run, an I/O or
+// database error), 2 bad input (a flag, a file, a row).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+using namespace ctlflow;
+
+int main(int argc, char** argv) {
+  CLI::App app{"ctlflow: low-code data pipelines from control tables"};
+  app.require_subcommand(1);
+  std::string home_flag;
+  app.add_option("--home", home_flag, "home folder (default $CTLFLOW_HOME or ./ctlflow_home)");
+
+  auto* init = app.add_subcommand("init", "create or upgrade the metadata store (idempotent)");
+
+  std::string apply_path;
+  bool dry_run = false, prune = false;
+  auto* apply = app.add_subcommand("apply", "upsert control-table rows from YAML/CSV files in one transaction");
+  apply->add_option("path", apply_path, "a .yaml file, a <table>.csv file, or a folder of them")->required();
+  apply->add_flag("--dry-run", dry_run, "validate and show the changes, change nothing");
+  apply->add_flag("--prune", prune, "delete rows of the given tables that the input does not list");
+
+  std::string export_format = "yaml", export_path;
+  auto* exp = app.add_subcommand("export", "write the control tables as YAML (stdout or file) or CSV (folder)");
+  exp->add_option("--format", export_format, "yaml or csv")->check(CLI::IsMember({"yaml", "csv"}));
+  exp->add_option("path", export_path, "output file (yaml) or folder (csv)");
+
+  std::string validate_path;
+  auto* validate = app.add_subcommand("validate", "check the control tables, or files against them");
+  validate->add_option("path", validate_path, "files to check as if applied");
+
+  std::string sql_conn, sql_text;
+  bool sql_json = false;
+  auto* sql = app.add_subcommand("sql", "run SQL on the metadata store, or on a named connection");
+  sql->add_option("--conn", sql_conn, "a connection name such as warehouse");
+  sql->add_flag("--json", sql_json, "print rows as a JSON array");
+  sql->add_option("sql", sql_text, "the SQL, or - to read it from stdin")->required();
+
+  auto* process = app.add_subcommand("process", "work with process rows");
+  process->require_subcommand(1);
+  std::string new_name, new_like, new_csv;
+  std::vector<std::string> new_sets;
+  bool new_dry_run = false;
+  auto* pnew = process->add_subcommand("new", "stamp new process rows from an existing one");
+  pnew->add_option("name", new_name, "the new prcs_nm");
+  pnew->add_option("--like", new_like, "the process to copy");
+  pnew->add_option("--set", new_sets, "column=value to change (empty value = NULL)");
+  pnew->add_option("--from-csv", new_csv, "CSV with prcs_nm, optional like, and columns to set");
+  pnew->add_flag("--dry-run", new_dry_run, "show what would be added");
+
+  std::string dag_stream, dag_format = "text";
+  auto* dag = app.add_subcommand("dag", "print the compiled plan of a stream");
+  dag->add_option("stream", dag_stream, "stream name (strem_nm)")->required();
+  dag->add_option("--format", dag_format, "text, dot or json")->check(CLI::IsMember({"text", "dot", "json"}));
+
+  RunOptions run_options;
+  auto* run = app.add_subcommand("run", "run a stream once, in the foreground; exit 0 only on success");
+  run->add_option("stream", run_options.stream, "stream name (strem_nm)")->required();
+  run->add_option("--date", run_options.date, "data_dt, YYYY-MM-DD (default: today, UTC)");
+  run->add_option("--param", run_options.params, "name=value, given to every process");
+  run->add_option("--parallel", run_options.parallel, "worker threads (default: CPUs, at least 2)")
+      ->check(CLI::Range(1, 1024));
+
+  LogOptions log_options;
+  auto* log = app.add_subcommand("log", "show attempt rows from cntl_cfg_log");
+  log->add_option("--stream", log_options.stream);
+  log->add_option("--process", log_options.process);
+  log->add_option("--date", log_options.date, "data_dt, YYYY-MM-DD");
+  log->add_option("--run", log_options.run_id, "run_id");
+  log->add_option("--limit", log_options.limit, "only the newest N rows");
+  log->add_flag("--json", log_options.json);
+
+  std::string runs_stream;
+  int64_t runs_limit = 0;
+  bool runs_json = false;
+  auto* runs = app.add_subcommand("runs", "show stream runs");
+  runs->add_option("--stream", runs_stream);
+  runs->add_option("--limit", runs_limit, "only the newest N runs");
+  runs->add_flag("--json", runs_json);
+
+  auto* example = app.add_subcommand("example", "the seed's example stream");
+  example->require_subcommand(1);
+  int64_t example_rows = 1000;
+  auto* example_load = example->add_subcommand("load", "put AF_TEST1, its scripts and generated data into the home");
+  example_load->add_option("--rows", example_rows, "taxi trips to generate (default 1000)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  auto home = ResolveHome(home_flag);
+  if (!home.ok()) {
+    std::cerr << "ctlflow: error: " << home.status().message() << "\n";
+    return 1;
+  }
+  Status status;
+  bool run_ok = true;
+  if (*init) status = CmdInit(*home);
+  else if (*apply) status = CmdApply(*home, apply_path, dry_run, prune);
+  else if (*exp) status = CmdExport(*home, export_format, export_path);
+  else if (*validate) status = CmdValidate(*home, validate_path);
+  else if (*sql) status = CmdSql(*home, sql_conn, sql_text, sql_json);
+  else if (*pnew) {
+    if (new_csv.empty() && new_name.empty()) {
+      status = Status::Invalid("process new: give a NAME, or --from-csv FILE");
+    } else {
+      status = CmdProcessNew(*home, new_name, new_like, new_sets, new_csv, new_dry_run);
+    }
+  }
+  else if (*dag) status = CmdDag(*home, dag_stream, dag_format);
+  else if (*run) status = CmdRun(*home, run_options, &run_ok);
+  else if (*log) status = CmdLog(*home, log_options);
+  else if (*runs) status = CmdRuns(*home, runs_stream, runs_limit, runs_json);
+  else if (*example_load) status = CmdExampleLoad(*home, example_rows);
+
+  if (!status.ok()) {
+    std::cerr << "ctlflow: error: " << status.message() << "\n";
+    return status.code() == ErrorCode::kInvalid || status.code() == ErrorCode::kNotFound ? 2 : 1;
+  }
+  return run_ok ? 0 : 1;
+}

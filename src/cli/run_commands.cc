@@ -1,0 +1,140 @@
+// Subcommands that compile and run streams, and show what ran: dag, run,
+// log, runs, init.
+#include <unistd.h>
+
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "executor/local_executor.h"
+
+namespace ctlflow {
+
+Status CmdInit(const Home& home) {
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  CTL_ASSIGN_OR_RETURN(int64_t version, store->SchemaVersion());
+  std::cout << "ctlflow home " << home.path << " is ready (metadata schema version " << version
+            << ")\n";
+  return Status::Ok();
+}
+
+Status CmdDag(const Home& home, const std::string& stream, const std::string& format) {
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(*store));
+  CTL_ASSIGN_OR_RETURN(Plan plan, Compile(config, stream));
+  if (format == "text") std::cout << plan.ToText();
+  else if (format == "dot") std::cout << plan.ToDot();
+  else if (format == "json") std::cout << plan.ToJson();
+  else return Status::Invalid("--format: expected text, dot or json, got '" + format + "'");
+  return Status::Ok();
+}
+
+namespace {
+
+// A live one-line progress display on a terminal (stderr).
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { Clear(); }
+
+  void Update(const RunProgress& p) {
+    if (!tty_) return;
+    size_t finished = p.succeeded + p.failed + p.upstream_failed + p.skipped;
+    std::string line = label_ + " run " + std::to_string(p.run_id) + ": " +
+                       std::to_string(finished) + "/" + std::to_string(p.total) + " done, " +
+                       std::to_string(p.running) + " running";
+    if (p.waiting) line += ", " + std::to_string(p.waiting) + " waiting";
+    if (p.retrying) line += ", " + std::to_string(p.retrying) + " retrying";
+    if (p.failed + p.upstream_failed) {
+      line += ", " + std::to_string(p.failed) + " failed, " + std::to_string(p.upstream_failed) +
+              " upstream failed";
+    }
+    line += " | " + p.last_event;
+    if (line.size() > 150) line = line.substr(0, 147) + "...";
+    std::cerr << "\r\033[K" << line << std::flush;
+    shown_ = true;
+  }
+
+  void Clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool shown_ = false;
+};
+
+}  // namespace
+
+Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded) {
+  *succeeded = false;
+  RunRequest request;
+  request.data_dt = options.date.empty() ? TodayUtc() : options.date;
+  CTL_RETURN_IF_ERROR(CheckDate(request.data_dt, "--date"));
+  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+  for (const auto& kv : options.params) {
+    size_t eq = kv.find('=');
+    std::string key = eq == std::string::npos ? kv : kv.substr(0, eq);
+    if (eq == std::string::npos || !std::regex_match(key, kName)) {
+      return Status::Invalid("--param '" + kv + "': expected name=value with a name of letters, digits and _");
+    }
+    request.params[key] = kv.substr(eq + 1);
+  }
+  int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  request.parallel = options.parallel > 0 ? options.parallel : std::max(2, cpus);
+
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(*store));
+  CTL_ASSIGN_OR_RETURN(Plan plan, Compile(config, options.stream));
+  if (!plan.stream().active) {
+    return Status::Invalid("stream " + options.stream +
+                           " is inactive (cntl_cfg_strem.act_f = 0); set act_f = 1 to run it");
+  }
+  ConnectionRegistry connections(home.path);
+  SystemClock clock;
+  LocalExecutor executor(*store, connections, home.path, clock);
+  ProgressLine line(options.stream + " " + request.data_dt);
+  CTL_ASSIGN_OR_RETURN(RunSummary summary,
+                       executor.Run(plan, request, [&](const RunProgress& p) { line.Update(p); }));
+  line.Clear();
+
+  LogFilter filter;
+  filter.run_id = summary.run_id;
+  CTL_ASSIGN_OR_RETURN(auto attempts, store->QueryLog(filter));
+  PrintAttempts(std::cout, attempts, /*json=*/false);
+  std::cout << "run " << summary.run_id << " of " << options.stream << " for " << request.data_dt
+            << ": " << RunStatusName(static_cast<int64_t>(summary.status)) << " ("
+            << summary.message << ")\n";
+  *succeeded = summary.status == RunStatus::kSuccess;
+  return Status::Ok();
+}
+
+Status CmdLog(const Home& home, const LogOptions& o) {
+  if (!o.date.empty()) CTL_RETURN_IF_ERROR(CheckDate(o.date, "--date"));
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  LogFilter filter;
+  if (!o.stream.empty()) filter.stream = o.stream;
+  if (!o.process.empty()) filter.process = o.process;
+  if (!o.date.empty()) filter.data_dt = o.date;
+  if (o.run_id > 0) filter.run_id = o.run_id;
+  filter.limit = o.limit;
+  CTL_ASSIGN_OR_RETURN(auto attempts, store->QueryLog(filter));
+  PrintAttempts(std::cout, attempts, o.json);
+  return Status::Ok();
+}
+
+Status CmdRuns(const Home& home, const std::string& stream, int64_t limit, bool json) {
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  RunFilter filter;
+  if (!stream.empty()) filter.stream = stream;
+  filter.limit = limit;
+  CTL_ASSIGN_OR_RETURN(auto runs, store->ListRuns(filter));
+  PrintRuns(std::cout, runs, json);
+  return Status::Ok();
+}
+
+}  // namespace ctlflow

@@ -1,0 +1,140 @@
+#include "processes/command_process.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/shell_words.h"
+#include "process/subprocess.h"
+
+namespace ctlflow {
+
+namespace fs = std::filesystem;
+
+Result<std::string> ExpandContextVariables(
+    const std::string& word, const std::vector<std::pair<std::string, std::string>>& vars) {
+  std::string out;
+  size_t i = 0;
+  while (i < word.size()) {
+    size_t open = word.find("${", i);
+    if (open == std::string::npos) break;
+    size_t close = word.find('}', open + 2);
+    if (close == std::string::npos) break;
+    std::string name = word.substr(open + 2, close - open - 2);
+    out += word.substr(i, open - i);
+    const std::string* value = nullptr;
+    for (const auto& [k, v] : vars)
+      if (k == name) value = &v;
+    if (value) {
+      out += *value;
+    } else if (name.rfind("CTLFLOW_", 0) == 0) {
+      return Status::Invalid("unknown variable ${" + name + "} in af_parm");
+    } else {
+      out += word.substr(open, close + 1 - open);
+    }
+    i = close + 1;
+  }
+  out += word.substr(i);
+  return out;
+}
+
+namespace {
+
+// The last non-empty line the program wrote, to make failure messages useful.
+std::string LastOutputLine(const std::string& log_path) {
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.rfind("ctlflow: ", 0) != 0) last = line;
+  }
+  if (last.size() > 200) last = last.substr(0, 197) + "...";
+  return last;
+}
+
+}  // namespace
+
+ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
+  const Process& p = *ctx.process;
+  ProcessOutcome out;
+  out.status = AttemptStatus::kFailed;
+
+  auto env = ContextEnvironment(ctx);
+  std::string result_file = ctx.log_path + ".result.json";
+  env.emplace_back("CTLFLOW_RESULT_FILE", result_file);
+  std::error_code ec;
+  fs::remove(result_file, ec);
+
+  auto words = SplitShellWords(p.af_parm);
+  if (!words.ok()) {
+    out.message = "af_parm: " + words.status().message();
+    return out;
+  }
+  SubprocessOptions opts;
+  std::string program = p.af_path_nm;
+  if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
+    program = (fs::path(ctx.home) / program).string();
+  }
+  opts.argv.push_back(program);
+  for (const auto& w : *words) {
+    auto expanded = ExpandContextVariables(w, env);
+    if (!expanded.ok()) {
+      out.message = expanded.status().message();
+      return out;
+    }
+    opts.argv.push_back(*expanded);
+  }
+  opts.env = env;
+  opts.cwd = ctx.home;
+  opts.output_path = ctx.log_path;
+  if (p.timeout_s) opts.timeout = std::chrono::seconds(*p.timeout_s);
+
+  {
+    std::ostringstream line;
+    line << "running";
+    for (const auto& a : opts.argv) line << " " << QuoteShellWord(a);
+    AppendLogLine(ctx.log_path, line.str());
+  }
+  auto result = RunSubprocess(opts);
+  if (!result.ok()) {
+    out.message = result.status().message();
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
+  AppendLogLine(ctx.log_path, "finished: " + result->Describe());
+  if (result->timed_out) {
+    out.status = AttemptStatus::kTimedOut;
+    out.message = "timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s = " +
+                  std::to_string(*p.timeout_s) + "); the process tree was killed";
+    return out;
+  }
+  if (!result->ok()) {
+    std::string last = LastOutputLine(ctx.log_path);
+    out.message = p.af_path_nm + " failed: " + result->Describe() +
+                  (last.empty() ? "" : "; last output: " + last);
+    return out;
+  }
+
+  if (fs::exists(result_file, ec)) {
+    std::ifstream in(result_file);
+    auto doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      out.message = "the result file " + result_file + " is not a JSON object";
+      return out;
+    }
+    for (const char* key : {"source_row", "target_row"}) {
+      if (!doc.contains(key) || doc[key].is_null()) continue;
+      if (!doc[key].is_number_integer()) {
+        out.message = std::string("the result file field ") + key + " is not an integer";
+        return out;
+      }
+      (std::string(key) == "source_row" ? out.source_row : out.target_row) = doc[key].get<int64_t>();
+    }
+    if (doc.contains("message") && doc["message"].is_string()) out.message = doc["message"];
+  }
+  out.status = AttemptStatus::kSuccess;
+  if (out.message.empty()) out.message = "exit code 0";
+  return out;
+}
+
+}  // namespace ctlflow

@@ -1,0 +1,47 @@
+// Process types (prcs_typ): what one attempt of a process does. The executor
+// hands each attempt a ProcessContext and gets a ProcessOutcome back; it never
+// needs to know which type ran.
+//
+// Types: 2 sql and 3 command are implemented here. 1 notebook, 4 ingest and
+// 5 load fail every attempt with a message saying so, until they land.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "model/entities.h"
+#include "model/status_codes.h"
+#include "warehouse/warehouse.h"
+
+namespace ctlflow {
+
+struct ProcessContext {
+  std::string home;       // working directory and base of relative paths
+  const Process* process = nullptr;
+  std::string strem_nm;
+  std::string data_dt;    // YYYY-MM-DD, the run's logical date
+  int64_t run_id = 0;
+  int64_t attempt = 1;
+  std::map<std::string, std::string> params;  // --param k=v
+  std::string log_path;   // this attempt's stdout/stderr file (exists)
+  const ConnectionRegistry* connections = nullptr;
+};
+
+struct ProcessOutcome {
+  AttemptStatus status = AttemptStatus::kFailed;  // success, failed or timed_out
+  std::string message;
+  std::optional<int64_t> source_row, target_row;
+};
+
+// The run context as environment variables (CTLFLOW_DATA_DT, ...).
+std::vector<std::pair<std::string, std::string>> ContextEnvironment(const ProcessContext& ctx);
+
+// Runs one attempt of ctx.process according to its prcs_typ.
+ProcessOutcome RunProcess(const ProcessContext& ctx);
+
+// Appends one line to an attempt's log file, prefixed "ctlflow: ".
+void AppendLogLine(const std::string& log_path, const std::string& line);
+
+}  // namespace ctlflow

@@ -1,0 +1,129 @@
+// MetadataStore: the one interface through which ctlflow reads and writes
+// control tables, stream runs and attempt log rows.
+//
+// SQLite (embedded, under the home folder) implements it today; PostgreSQL
+// will implement the same contract (tests/contract runs one suite on each).
+// The store never decides state transitions: it writes the transition the
+// caller asks for after checking it with model/status_codes.h, inside a
+// transaction that re-checks the expected previous state.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/entities.h"
+#include "model/status_codes.h"
+#include "model/tables.h"
+#include "store/sqlite.h"
+
+namespace ctlflow {
+
+// One row to insert or update; `present` says which columns were given.
+struct UpsertRow {
+  Row row;
+  std::vector<bool> present;
+};
+
+struct TableChange {
+  const TableDef* table = nullptr;
+  std::vector<UpsertRow> upserts;
+  bool prune = false;  // delete rows of this table that are not upserted
+};
+
+struct TableChangeSummary {
+  std::string table;
+  std::vector<std::string> inserted, updated, deleted;  // row keys
+  int64_t unchanged = 0;
+};
+
+// Checks the would-be state of the config tables before it is committed.
+using ConfigValidator = std::function<Status(const std::vector<TableRows>&)>;
+
+struct RunRecord {
+  int64_t run_id = 0;
+  std::string strem_nm;
+  std::string data_dt;
+  int64_t status = 0;
+  std::string run_typ;      // manual | scheduled | backfill
+  std::string params_json;  // {"k": "v"}
+  std::string queued_dt, start_dt, end_dt;
+  std::string message;
+};
+
+struct AttemptRecord {
+  std::string prcs_nm;
+  std::string data_dt;
+  std::string start_dt, end_dt;
+  int64_t status = 0;
+  std::string message;
+  std::optional<int64_t> source_row, target_row;
+  int64_t run_id = 0;
+  int64_t attempt = 1;
+  std::string strem_nm;
+  std::string log_path;
+  std::string worker_nm;
+};
+
+// Fields written together with an attempt's state change; unset = unchanged.
+struct AttemptUpdate {
+  std::optional<std::string> start_dt{}, end_dt{}, message{}, log_path{}, worker_nm{};
+  std::optional<int64_t> source_row{}, target_row{};
+};
+
+struct LogFilter {
+  std::optional<std::string> stream, process, data_dt;
+  std::optional<int64_t> run_id;
+  int64_t limit = 0;  // 0 = no limit (newest last)
+};
+
+struct RunFilter {
+  std::optional<std::string> stream;
+  std::optional<int64_t> run_id;
+  int64_t limit = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Creates or upgrades the schema; idempotent.
+  virtual Status Migrate() = 0;
+  virtual Result<int64_t> SchemaVersion() = 0;
+
+  // The five config tables (not the log), rows ordered by key.
+  virtual Result<std::vector<TableRows>> ReadConfigTables() = 0;
+  // Applies all changes in one transaction; `validate` sees the resulting
+  // tables before commit. With dry_run, everything is rolled back.
+  virtual Result<std::vector<TableChangeSummary>> ApplyChanges(
+      const std::vector<TableChange>& changes, const ConfigValidator& validate, bool dry_run) = 0;
+
+  // Runs user SQL (one or more statements); returns the last statement's rows.
+  virtual Result<QueryResult> ExecuteSql(const std::string& sql) = 0;
+
+  // Stream runs.
+  virtual Result<int64_t> CreateRun(const RunRecord& run) = 0;
+  virtual Status TransitionRun(int64_t run_id, RunStatus from, RunStatus to,
+                               const std::string& message) = 0;
+  virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+
+  // Attempts (rows of cntl_cfg_log), identified by (run_id, prcs_nm, attempt).
+  virtual Status InsertAttempt(const AttemptRecord& attempt) = 0;
+  virtual Status TransitionAttempt(int64_t run_id, const std::string& prcs_nm, int64_t attempt,
+                                   AttemptStatus from, AttemptStatus to,
+                                   const AttemptUpdate& update) = 0;
+  virtual Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& filter) = 0;
+  // Whether prcs_nm has a successful attempt for data_dt (in any run).
+  virtual Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) = 0;
+};
+
+// Opens the embedded store: <home>/cntl_af.db, attached as schema cntl_af.
+Result<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& path);
+
+// Current UTC time as stored in the log: "YYYY-MM-DD HH:MM:SS.mmm".
+std::string NowTimestamp();
+
+}  // namespace ctlflow

@@ -1,0 +1,480 @@
+// The embedded metadata store: one SQLite file attached as schema cntl_af, so
+// the seed's table names (cntl_af.cntl_cfg_prcs, ...) work in user SQL.
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "store/metadata_store.h"
+
+namespace ctlflow {
+
+namespace {
+
+// Bumped whenever the schema gains a table or column.
+constexpr int64_t kSchemaVersion = 1;
+constexpr const char* kSchema = "cntl_af";
+
+std::string ColumnDdl(const ColumnDef& c) {
+  std::string ddl = c.name + (c.type == ColumnType::kInteger ? " INTEGER" : " TEXT");
+  if (!c.nullable) ddl += " NOT NULL";
+  if (!c.default_sql.empty()) ddl += " DEFAULT " + (c.default_sql == "CURRENT_TIMESTAMP"
+                                                         ? std::string("(CURRENT_TIMESTAMP)")
+                                                         : c.default_sql);
+  if (c.name == "act_f" || c.name == "catchup") ddl += " CHECK (" + c.name + " IN (0, 1))";
+  return ddl;
+}
+
+std::string CreateTableDdl(const TableDef& t) {
+  std::string ddl = std::string("CREATE TABLE IF NOT EXISTS ") + kSchema + "." + t.name + " (";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    ddl += (i ? ", " : "") + ColumnDdl(t.columns[i]);
+  }
+  if (!t.key.empty()) {
+    ddl += ", PRIMARY KEY (";
+    for (size_t i = 0; i < t.key.size(); ++i) ddl += (i ? ", " : "") + t.key[i];
+    ddl += ")";
+  }
+  ddl += ") STRICT";
+  return ddl;
+}
+
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  explicit SqliteMetadataStore(SqliteDb db) : db_(std::move(db)) {}
+
+  Status Migrate() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SqliteTransaction tx(db_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    for (const auto& t : ControlTableDefs()) {
+      CTL_RETURN_IF_ERROR(db_.Exec(CreateTableDdl(t)));
+      // Columns added by later versions arrive through ALTER TABLE.
+      CTL_ASSIGN_OR_RETURN(QueryResult info,
+                           db_.Query(std::string("PRAGMA ") + kSchema + ".table_info(" + t.name + ")"));
+      std::set<std::string> existing;
+      for (const auto& row : info.rows) existing.insert(ValueToString(row[1]));
+      for (const auto& c : t.columns) {
+        if (existing.count(c.name)) continue;
+        CTL_RETURN_IF_ERROR(db_.Exec(std::string("ALTER TABLE ") + kSchema + "." + t.name +
+                                     " ADD COLUMN " + ColumnDdl(c)));
+      }
+    }
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_strem_run ("
+        " run_id INTEGER PRIMARY KEY AUTOINCREMENT, strem_nm TEXT NOT NULL,"
+        " data_dt TEXT NOT NULL, status INTEGER NOT NULL, run_typ TEXT NOT NULL,"
+        " params TEXT NOT NULL DEFAULT '{}', queued_dt TEXT, start_dt TEXT, end_dt TEXT,"
+        " message TEXT)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_by_stream "
+        "ON cntl_strem_run (strem_nm, data_dt)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_cfg_log_attempt "
+        "ON cntl_cfg_log (run_id, prcs_nm, attempt)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE INDEX IF NOT EXISTS cntl_af.cntl_cfg_log_by_date "
+        "ON cntl_cfg_log (prcs_nm, data_dt, status)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version ("
+        " version INTEGER NOT NULL, applied_dt TEXT NOT NULL)"));
+    CTL_ASSIGN_OR_RETURN(QueryResult current,
+                         db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
+    const Value& v = current.rows[0][0];
+    if (IsNull(v) || std::get<int64_t>(v) < kSchemaVersion) {
+      CTL_ASSIGN_OR_RETURN(QueryResult unused,
+                           db_.Query("INSERT INTO cntl_af.cntl_schema_version VALUES (?1, ?2)",
+                                     {Value(kSchemaVersion), Value(NowTimestamp())}));
+      (void)unused;
+    } else if (std::get<int64_t>(v) > kSchemaVersion) {
+      return Status::Invalid("the metadata store has schema version " +
+                             std::to_string(std::get<int64_t>(v)) +
+                             ", newer than this ctlflow (" + std::to_string(kSchemaVersion) +
+                             "); upgrade ctlflow");
+    }
+    return tx.Commit();
+  }
+
+  Result<int64_t> SchemaVersion() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
+    if (IsNull(r.rows[0][0])) return int64_t{0};
+    return std::get<int64_t>(r.rows[0][0]);
+  }
+
+  Result<std::vector<TableRows>> ReadConfigTables() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ReadConfigLocked();
+  }
+
+  Result<std::vector<TableChangeSummary>> ApplyChanges(const std::vector<TableChange>& changes,
+                                                       const ConfigValidator& validate,
+                                                       bool dry_run) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SqliteTransaction tx(db_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    std::vector<TableChangeSummary> summaries;
+    for (const auto& change : changes) {
+      CTL_ASSIGN_OR_RETURN(TableChangeSummary s, ApplyTable(change));
+      summaries.push_back(std::move(s));
+    }
+    CTL_ASSIGN_OR_RETURN(std::vector<TableRows> after, ReadConfigLocked());
+    if (validate) CTL_RETURN_IF_ERROR(validate(after));
+    if (dry_run) {
+      tx.Rollback();
+    } else {
+      CTL_RETURN_IF_ERROR(tx.Commit());
+    }
+    return summaries;
+  }
+
+  Result<QueryResult> ExecuteSql(const std::string& sql) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    QueryResult last;
+    const char* cursor = sql.c_str();
+    int statement = 0;
+    while (cursor != nullptr && *cursor != '\0') {
+      const char* tail = nullptr;
+      ++statement;
+      auto stmt = db_.PrepareNext(cursor, &tail);
+      if (!stmt.ok()) {
+        return Status::Database("statement " + std::to_string(statement) + ": " +
+                                stmt.status().message());
+      }
+      cursor = tail;
+      if (stmt->get() == nullptr) continue;  // whitespace or a comment
+      QueryResult result;
+      for (int i = 0; i < stmt->ColumnCount(); ++i) result.columns.push_back(stmt->ColumnName(i));
+      while (true) {
+        auto has_row = stmt->Step();
+        if (!has_row.ok()) {
+          return Status::Database("statement " + std::to_string(statement) + ": " +
+                                  has_row.status().message());
+        }
+        if (!*has_row) break;
+        std::vector<Value> row;
+        for (int i = 0; i < stmt->ColumnCount(); ++i) row.push_back(stmt->Column(i));
+        result.rows.push_back(std::move(row));
+      }
+      result.changes = stmt->ReadOnly() ? 0 : db_.Changes();
+      last = std::move(result);
+    }
+    return last;
+  }
+
+  Result<int64_t> CreateRun(const RunRecord& run) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_.Query("INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
+                  " queued_dt, start_dt, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                  " RETURNING run_id",
+                  {run.strem_nm, run.data_dt, run.status, run.run_typ,
+                   run.params_json.empty() ? std::string("{}") : run.params_json,
+                   run.queued_dt.empty() ? NowTimestamp() : run.queued_dt,
+                   run.start_dt.empty() ? Value() : Value(run.start_dt), run.message}));
+    return std::get<int64_t>(r.rows.at(0).at(0));
+  }
+
+  Status TransitionRun(int64_t run_id, RunStatus from, RunStatus to,
+                       const std::string& message) override {
+    if (!IsLegalTransition(from, to)) {
+      return Status::Internal(std::string("illegal run transition ") +
+                              RunStatusName(static_cast<int64_t>(from)) + " -> " +
+                              RunStatusName(static_cast<int64_t>(to)));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    bool finished = to != RunStatus::kRunning;
+    std::string now = NowTimestamp();
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1,"
+                  " start_dt = coalesce(start_dt, ?2), end_dt = ?3,"
+                  " message = coalesce(?4, message)"
+                  " WHERE run_id = ?5 AND status = ?6",
+                  {static_cast<int64_t>(to), now, finished ? Value(now) : Value(),
+                   message.empty() ? Value() : Value(message), run_id,
+                   static_cast<int64_t>(from)}));
+    if (r.changes != 1) {
+      return Status::Conflict("run " + std::to_string(run_id) + " is not " +
+                              RunStatusName(static_cast<int64_t>(from)));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string sql =
+        "SELECT run_id, strem_nm, data_dt, status, run_typ, params, queued_dt, start_dt, end_dt,"
+        " message FROM cntl_af.cntl_strem_run WHERE (?1 IS NULL OR strem_nm = ?1)"
+        " AND (?2 IS NULL OR run_id = ?2) ORDER BY run_id";
+    std::vector<Value> params{filter.stream ? Value(*filter.stream) : Value(),
+                              filter.run_id ? Value(*filter.run_id) : Value()};
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query(sql, params));
+    std::vector<RunRecord> out;
+    for (const auto& row : r.rows) {
+      RunRecord run;
+      run.run_id = std::get<int64_t>(row[0]);
+      run.strem_nm = ValueToString(row[1]);
+      run.data_dt = ValueToString(row[2]);
+      run.status = std::get<int64_t>(row[3]);
+      run.run_typ = ValueToString(row[4]);
+      run.params_json = ValueToString(row[5]);
+      run.queued_dt = ValueToString(row[6]);
+      run.start_dt = ValueToString(row[7]);
+      run.end_dt = ValueToString(row[8]);
+      run.message = ValueToString(row[9]);
+      out.push_back(std::move(run));
+    }
+    TrimToLimit(&out, filter.limit);
+    return out;
+  }
+
+  Status InsertAttempt(const AttemptRecord& a) override {
+    if (!IsLegalInitialState(static_cast<AttemptStatus>(a.status))) {
+      return Status::Internal(std::string("an attempt cannot start as ") +
+                              AttemptStatusName(a.status));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    auto r = db_.Query(
+        "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
+        " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
+         OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id, a.attempt,
+         a.strem_nm, OptText(a.log_path), OptText(a.worker_nm)});
+    if (!r.ok()) {
+      if (r.status().message().find("UNIQUE") != std::string::npos) {
+        return Status::Conflict("attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm +
+                                " in run " + std::to_string(a.run_id) + " already exists");
+      }
+      return r.status();
+    }
+    return Status::Ok();
+  }
+
+  Status TransitionAttempt(int64_t run_id, const std::string& prcs_nm, int64_t attempt,
+                           AttemptStatus from, AttemptStatus to,
+                           const AttemptUpdate& u) override {
+    if (!IsLegalTransition(from, to)) {
+      return Status::Internal(std::string("illegal attempt transition ") +
+                              AttemptStatusName(static_cast<int64_t>(from)) + " -> " +
+                              AttemptStatusName(static_cast<int64_t>(to)) + " for " + prcs_nm);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_.Query("UPDATE cntl_af.cntl_cfg_log SET status = ?1,"
+                  " start_dt = coalesce(?2, start_dt), end_dt = coalesce(?3, end_dt),"
+                  " message = coalesce(?4, message), log_path = coalesce(?5, log_path),"
+                  " worker_nm = coalesce(?6, worker_nm),"
+                  " source_row = coalesce(?7, source_row), target_row = coalesce(?8, target_row)"
+                  " WHERE run_id = ?9 AND prcs_nm = ?10 AND attempt = ?11 AND status = ?12",
+                  {static_cast<int64_t>(to), Opt(u.start_dt), Opt(u.end_dt), Opt(u.message),
+                   Opt(u.log_path), Opt(u.worker_nm), OptInt(u.source_row), OptInt(u.target_row),
+                   run_id, prcs_nm, attempt, static_cast<int64_t>(from)}));
+    if (r.changes != 1) {
+      return Status::Conflict("attempt " + std::to_string(attempt) + " of " + prcs_nm +
+                              " in run " + std::to_string(run_id) + " is not " +
+                              AttemptStatusName(static_cast<int64_t>(from)));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& f) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string sql =
+        "SELECT prcs_nm, data_dt, start_dt, end_dt, status, message, source_row, target_row,"
+        " run_id, attempt, strem_nm, log_path, worker_nm FROM cntl_af.cntl_cfg_log"
+        " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR prcs_nm = ?2)"
+        " AND (?3 IS NULL OR data_dt = ?3) AND (?4 IS NULL OR run_id = ?4)"
+        " ORDER BY rowid";
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_.Query(sql, {f.stream ? Value(*f.stream) : Value(),
+                        f.process ? Value(*f.process) : Value(),
+                        f.data_dt ? Value(*f.data_dt) : Value(),
+                        f.run_id ? Value(*f.run_id) : Value()}));
+    std::vector<AttemptRecord> out;
+    for (const auto& row : r.rows) {
+      AttemptRecord a;
+      a.prcs_nm = ValueToString(row[0]);
+      a.data_dt = ValueToString(row[1]);
+      a.start_dt = ValueToString(row[2]);
+      a.end_dt = ValueToString(row[3]);
+      a.status = std::get<int64_t>(row[4]);
+      a.message = ValueToString(row[5]);
+      if (!IsNull(row[6])) a.source_row = std::get<int64_t>(row[6]);
+      if (!IsNull(row[7])) a.target_row = std::get<int64_t>(row[7]);
+      a.run_id = IsNull(row[8]) ? 0 : std::get<int64_t>(row[8]);
+      a.attempt = IsNull(row[9]) ? 0 : std::get<int64_t>(row[9]);
+      a.strem_nm = ValueToString(row[10]);
+      a.log_path = ValueToString(row[11]);
+      a.worker_nm = ValueToString(row[12]);
+      out.push_back(std::move(a));
+    }
+    TrimToLimit(&out, f.limit);
+    return out;
+  }
+
+  Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("SELECT 1 FROM cntl_af.cntl_cfg_log WHERE prcs_nm = ?1"
+                                   " AND data_dt = ?2 AND status = 0 LIMIT 1",
+                                   {prcs_nm, data_dt}));
+    return !r.rows.empty();
+  }
+
+ private:
+  template <typename T>
+  static void TrimToLimit(std::vector<T>* rows, int64_t limit) {
+    if (limit > 0 && rows->size() > static_cast<size_t>(limit)) {
+      rows->erase(rows->begin(), rows->end() - limit);
+    }
+  }
+  static Value OptText(const std::string& s) { return s.empty() ? Value() : Value(s); }
+  static Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
+  static Value OptInt(const std::optional<int64_t>& i) { return i ? Value(*i) : Value(); }
+
+  Result<std::vector<TableRows>> ReadConfigLocked() {
+    std::vector<TableRows> out;
+    for (const auto& t : ControlTableDefs()) {
+      if (!t.config) continue;
+      std::string sql = "SELECT ";
+      for (size_t i = 0; i < t.columns.size(); ++i) sql += (i ? ", " : "") + t.columns[i].name;
+      sql += std::string(" FROM ") + kSchema + "." + t.name + " ORDER BY ";
+      for (size_t i = 0; i < t.key.size(); ++i) sql += (i ? ", " : "") + t.key[i];
+      CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query(sql));
+      TableRows rows;
+      rows.table = &t;
+      for (auto& values : r.rows) rows.rows.push_back(Row{std::move(values)});
+      out.push_back(std::move(rows));
+    }
+    return out;
+  }
+
+  std::string KeyWhere(const TableDef& t, int first_param) {
+    std::string where;
+    for (size_t i = 0; i < t.key.size(); ++i) {
+      where += (i ? " AND " : "") + t.key[i] + " = ?" + std::to_string(first_param + i);
+    }
+    return where;
+  }
+
+  Result<TableChangeSummary> ApplyTable(const TableChange& change) {
+    const TableDef& t = *change.table;
+    TableChangeSummary summary;
+    summary.table = t.name;
+    std::vector<int> key_idx = t.KeyIndexes();
+    std::set<std::vector<std::string>> seen;
+    std::string select = "SELECT ";
+    for (size_t i = 0; i < t.columns.size(); ++i) select += (i ? ", " : "") + t.columns[i].name;
+    select += std::string(" FROM ") + kSchema + "." + t.name + " WHERE " + KeyWhere(t, 1);
+    const int upt_idx = t.ColumnIndex("upt_dt");
+
+    for (const auto& up : change.upserts) {
+      std::vector<Value> key;
+      std::vector<std::string> key_text;
+      for (int k : key_idx) {
+        key.push_back(up.row.values[k]);
+        key_text.push_back(ValueToString(up.row.values[k]));
+      }
+      seen.insert(key_text);
+      const std::string key_label = RowKeyText(t, up.row);
+      CTL_ASSIGN_OR_RETURN(QueryResult existing, db_.Query(select, key));
+      std::vector<std::string> cols;
+      std::vector<Value> vals;
+      bool differs = false;
+      for (size_t i = 0; i < t.columns.size(); ++i) {
+        if (!up.present[i]) continue;
+        cols.push_back(t.columns[i].name);
+        vals.push_back(up.row.values[i]);
+        if (!existing.rows.empty() && existing.rows[0][i] != up.row.values[i]) differs = true;
+      }
+      if (existing.rows.empty()) {
+        std::string sql = std::string("INSERT INTO ") + kSchema + "." + t.name + " (";
+        std::string placeholders;
+        for (size_t i = 0; i < cols.size(); ++i) {
+          sql += (i ? ", " : "") + cols[i];
+          placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+        }
+        sql += ") VALUES (" + placeholders + ")";
+        auto r = db_.Query(sql, vals);
+        if (!r.ok()) {
+          return Status::Invalid("table " + t.name + " row " + key_label + ": " +
+                                 r.status().message());
+        }
+        summary.inserted.push_back(key_label);
+      } else if (differs) {
+        std::string sql = std::string("UPDATE ") + kSchema + "." + t.name + " SET ";
+        for (size_t i = 0; i < cols.size(); ++i) {
+          sql += (i ? ", " : "") + cols[i] + " = ?" + std::to_string(i + 1);
+        }
+        if (upt_idx >= 0 && !up.present[upt_idx]) sql += ", upt_dt = CURRENT_TIMESTAMP";
+        sql += " WHERE " + KeyWhere(t, static_cast<int>(cols.size()) + 1);
+        for (const auto& k : key) vals.push_back(k);
+        auto r = db_.Query(sql, vals);
+        if (!r.ok()) {
+          return Status::Invalid("table " + t.name + " row " + key_label + ": " +
+                                 r.status().message());
+        }
+        summary.updated.push_back(key_label);
+      } else {
+        ++summary.unchanged;
+      }
+    }
+
+    if (change.prune) {
+      std::string sql = "SELECT ";
+      for (size_t i = 0; i < t.key.size(); ++i) sql += (i ? ", " : "") + t.key[i];
+      sql += std::string(" FROM ") + kSchema + "." + t.name;
+      CTL_ASSIGN_OR_RETURN(QueryResult all, db_.Query(sql));
+      for (const auto& row : all.rows) {
+        std::vector<std::string> key_text;
+        for (const auto& v : row) key_text.push_back(ValueToString(v));
+        if (seen.count(key_text)) continue;
+        CTL_ASSIGN_OR_RETURN(QueryResult unused,
+                             db_.Query(std::string("DELETE FROM ") + kSchema + "." + t.name +
+                                           " WHERE " + KeyWhere(t, 1),
+                                       row));
+        (void)unused;
+        std::string label;
+        for (const auto& k : key_text) label += (label.empty() ? "" : "/") + k;
+        summary.deleted.push_back(label);
+      }
+    }
+    return summary;
+  }
+
+  std::mutex mu_;
+  SqliteDb db_;
+};
+
+}  // namespace
+
+std::string NowTimestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+Result<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& path) {
+  CTL_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(":memory:"));
+  CTL_RETURN_IF_ERROR(db.Attach(path, kSchema).WithContext("opening metadata store " + path));
+  CTL_RETURN_IF_ERROR(db.Exec("PRAGMA cntl_af.journal_mode = WAL"));
+  CTL_RETURN_IF_ERROR(db.Exec("PRAGMA cntl_af.synchronous = NORMAL"));
+  return std::unique_ptr<MetadataStore>(std::make_unique<SqliteMetadataStore>(std::move(db)));
+}
+
+}  // namespace ctlflow

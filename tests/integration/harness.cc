@@ -1,0 +1,114 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace ctlflow::testing {
+
+namespace fs = std::filesystem;
+
+nlohmann::json CliResult::Json() const {
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON:\n" << out << "\nstderr:\n" << err;
+  return j;
+}
+
+void CtlflowTest::SetUp() {
+  char tmpl[] = "/tmp/ctlflow-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  scratch_ = tmpl;
+  home_ = scratch_ + "/home";
+}
+
+void CtlflowTest::TearDown() {
+  if (!HasFailure()) {
+    std::error_code ec;
+    fs::remove_all(scratch_, ec);
+  } else {
+    std::cerr << "kept test folder " << scratch_ << "\n";
+  }
+}
+
+CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::string& stdin_text,
+                           const std::map<std::string, std::string>& env, bool pass_home) {
+  std::string out_path = scratch_ + "/.stdout", err_path = scratch_ + "/.stderr",
+              in_path = scratch_ + "/.stdin";
+  {
+    std::ofstream in(in_path, std::ios::trunc);
+    in << stdin_text;
+  }
+  std::vector<std::string> argv{CTLFLOW_BINARY};
+  if (pass_home) {
+    argv.push_back("--home");
+    argv.push_back(home_);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    std::string key = entry.substr(0, entry.find('='));
+    if (key == "CTLFLOW_HOME" || env.count(key)) continue;
+    envs.push_back(entry);
+  }
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  std::vector<char*> cenv;
+  for (auto& e : envs) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, CTLFLOW_BINARY, &actions, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&actions);
+  CliResult result;
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start " << CTLFLOW_BINARY;
+    return result;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+std::string CtlflowTest::WriteFile(const std::string& relative, const std::string& content) {
+  fs::path path = relative.rfind('/', 0) == 0 ? fs::path(relative) : fs::path(scratch_) / relative;
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return path.string();
+}
+
+std::string CtlflowTest::ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::json CtlflowTest::Log(const std::vector<std::string>& filters) {
+  std::vector<std::string> args{"log", "--json"};
+  args.insert(args.end(), filters.begin(), filters.end());
+  CliResult r = Ctl(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.Json();
+}
+
+}  // namespace ctlflow::testing

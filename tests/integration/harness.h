@@ -1,0 +1,41 @@
+// Integration-test harness: runs the real build/ctlflow binary against a
+// temporary home folder and captures exit code, stdout and stderr apart.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ctlflow::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  nlohmann::json Json() const;  // parses stdout
+};
+
+// A fresh home folder per test, removed afterwards.
+class CtlflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Runs ctlflow --home <home> args...; stdin_text is fed to its stdin.
+  // With pass_home = false the binary finds its home on its own.
+  CliResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                const std::map<std::string, std::string>& env = {}, bool pass_home = true);
+  // Writes a file under the home (or an absolute path) and returns its path.
+  std::string WriteFile(const std::string& relative, const std::string& content);
+  std::string ReadFile(const std::string& path);
+  // Rows of cntl_cfg_log via `ctlflow log --json` with extra filters.
+  nlohmann::json Log(const std::vector<std::string>& filters = {});
+
+  std::string home_;
+  std::string scratch_;  // a folder beside the home for input files
+};
+
+}  // namespace ctlflow::testing
