@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -23,21 +24,30 @@ namespace {
 // Where each row of the input came from, to point validation errors at it.
 using Locations = std::map<std::pair<std::string, std::string>, std::string>;
 
-// Validator over the would-be tables; errors carry file:line when known.
-ConfigValidator MakeValidator(const Locations& locations) {
-  return [&locations](const std::vector<TableRows>& rows) -> Status {
-    auto config = ConfigFromRows(rows);
-    if (!config.ok()) return config.status();
-    std::vector<ValidationError> errors = Validate(*config);
-    if (errors.empty()) return Status::Ok();
-    std::string text;
-    for (const auto& e : errors) {
-      auto it = locations.find({e.table, e.key});
-      text += (text.empty() ? "" : "\n") +
-              (it == locations.end() ? "" : it->second + ": ") + e.ToString();
+// Puts "file:line: " in front of every message line that names a row
+// ("table T row K ...") the input gave.
+Status WithLocations(const Status& status, const Locations& locations) {
+  if (status.ok()) return status;
+  static const std::regex kRow(R"(^table (\S+) row (\S+))");
+  std::istringstream in(status.message());
+  std::string line, text;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kRow)) {
+      auto it = locations.find({m[1].str(), m[2].str()});
+      if (it != locations.end()) line = it->second + ": " + line;
     }
-    return Status::Invalid(text);
-  };
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  return Status::Error(status.code(), text);
+}
+
+Result<std::vector<TableChangeSummary>> ApplyWithLocations(MetadataStore& store,
+                                                           const std::vector<TableChange>& changes,
+                                                           const Locations& locations, bool dry_run) {
+  auto result = store.ApplyChanges(changes, ValidateRows, dry_run);
+  if (!result.ok()) return WithLocations(result.status(), locations);
+  return result;
 }
 
 void PrintSummary(std::ostream& out, const std::vector<TableChangeSummary>& summaries, bool dry_run) {
@@ -65,7 +75,7 @@ Result<std::vector<TableChangeSummary>> ApplyDocument(MetadataStore& store, cons
     }
     changes.push_back(std::move(change));
   }
-  return store.ApplyChanges(changes, MakeValidator(locations), dry_run);
+  return ApplyWithLocations(store, changes, locations, dry_run);
 }
 
 // Parses a cell given on the command line or in a CSV for a column's type.
@@ -259,8 +269,7 @@ Status CmdProcessNew(const Home& home, const std::string& name, const std::strin
     locations[{kProcessTable, s.name}] = s.where;
     change.upserts.push_back(std::move(up));
   }
-  CTL_ASSIGN_OR_RETURN(auto summaries,
-                       store->ApplyChanges({change}, MakeValidator(locations), dry_run));
+  CTL_ASSIGN_OR_RETURN(auto summaries, ApplyWithLocations(*store, {change}, locations, dry_run));
   PrintSummary(std::cout, summaries, dry_run);
   return Status::Ok();
 }

@@ -46,11 +46,7 @@ Status CmdExampleLoad(const Home& home, int64_t rows) {
     if (!out.flush()) return Status::Io("cannot write " + csv.string());
   }
   std::cout << "generated " << rows << " taxi trips in " << csv.string() << "\n";
-  ConfigValidator validate = [](const std::vector<TableRows>& tables) -> Status {
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, ConfigFromRows(tables));
-    return ValidationStatus(Validate(config));
-  };
-  CTL_ASSIGN_OR_RETURN(auto summaries, store->ApplyChanges(changes, validate, false));
+  CTL_ASSIGN_OR_RETURN(auto summaries, store->ApplyChanges(changes, ValidateRows, false));
   for (const auto& s : summaries) {
     std::cout << s.table << ": " << s.inserted.size() << " inserted, " << s.updated.size()
               << " updated, " << s.unchanged << " unchanged\n";

@@ -341,26 +341,31 @@ std::vector<ValidationError> Validate(const ControlConfig& config) {
   if (!left.empty()) {
     std::vector<int> cycle = FindCycle(graph, left);
     std::vector<std::string> names;
-    std::string key;
     // Print the cycle as "A waits for B waits for A": walk it backwards.
     for (size_t i = cycle.size(); i-- > 0;) {
       const std::string& name = graph.names[cycle[i]];
       if (!name.empty()) names.push_back(name);
     }
     if (!names.empty()) names.push_back(names.front());
+    std::string message = "dependency cycle: " + Join(names, " waits for ") +
+                          " (counting the prir order inside groups and streams)";
+    // Every dependency row on the cycle is named, since removing any one of
+    // them breaks it.
     for (size_t i = 0; i < cycle.size(); ++i) {
       auto it = explicit_edges.find({cycle[i], cycle[(i + 1) % cycle.size()]});
-      if (it != explicit_edges.end()) { key = it->second; break; }
+      if (it != explicit_edges.end()) errors.push_back({kDependencyTable, it->second, "dpnd_prcs_nm", message});
     }
-    errors.push_back({kDependencyTable, key.empty() ? "?" : key, "dpnd_prcs_nm",
-                      "dependency cycle: " + Join(names, " waits for ") +
-                          " (counting the prir order inside groups and streams)"});
   }
 
   std::sort(errors.begin(), errors.end(), [](const ValidationError& a, const ValidationError& b) {
     return std::tie(a.table, a.key, a.column, a.message) < std::tie(b.table, b.key, b.column, b.message);
   });
   return errors;
+}
+
+Status ValidateRows(const std::vector<TableRows>& rows) {
+  CTL_ASSIGN_OR_RETURN(ControlConfig config, ConfigFromRows(rows));
+  return ValidationStatus(Validate(config));
 }
 
 Result<Plan> Compile(const ControlConfig& config, const std::string& strem_nm) {

@@ -30,6 +30,10 @@ std::vector<ValidationError> Validate(const ControlConfig& config);
 // Joins errors into one Status (kInvalid), one per line; Ok when empty.
 Status ValidationStatus(const std::vector<ValidationError>& errors);
 
+// Converts rows to entities and validates them: the check `apply` runs on
+// the would-be tables before it commits.
+Status ValidateRows(const std::vector<TableRows>& rows);
+
 // Validates the whole config, then builds the plan of one stream.
 Result<Plan> Compile(const ControlConfig& config, const std::string& strem_nm);
 

@@ -339,6 +339,7 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
     bool retry = final_status != AttemptStatus::kSuccess && done.attempt <= p.retries;
     if (retry) final_status = AttemptStatus::kUpForRetry;
     std::string message = done.outcome.message;
+    for (const auto& note : n.notes) message += "; " + note;
     if (retry) {
       message += "; retrying (attempt " + std::to_string(done.attempt + 1) + " of " +
                  std::to_string(p.retries + 1) + ")";

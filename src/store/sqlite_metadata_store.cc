@@ -22,7 +22,11 @@ std::string ColumnDdl(const ColumnDef& c) {
   if (!c.default_sql.empty()) ddl += " DEFAULT " + (c.default_sql == "CURRENT_TIMESTAMP"
                                                          ? std::string("(CURRENT_TIMESTAMP)")
                                                          : c.default_sql);
-  if (c.name == "act_f" || c.name == "catchup") ddl += " CHECK (" + c.name + " IN (0, 1))";
+  if (c.name == "act_f" || c.name == "catchup") {
+    // Named so SQLite's message says what is wrong: "CHECK constraint
+    // failed: column act_f: expected 0 or 1".
+    ddl += " CONSTRAINT \"column " + c.name + ": expected 0 or 1\" CHECK (" + c.name + " IN (0, 1))";
+  }
   return ddl;
 }
 
