@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   }
   Status status;
   bool run_ok = true;
+  int exit_signal = 0;
   if (*init) status = CmdInit(*home);
   else if (*apply) status = CmdApply(*home, apply_path, dry_run, prune);
   else if (*exp) status = CmdExport(*home, export_format, export_path);
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
     }
   }
   else if (*dag) status = CmdDag(*home, dag_stream, dag_format);
-  else if (*run) status = CmdRun(*home, run_options, &run_ok);
+  else if (*run) status = CmdRun(*home, run_options, &run_ok, &exit_signal);
   else if (*log) status = CmdLog(*home, log_options);
   else if (*runs) status = CmdRuns(*home, runs_stream, runs_limit, runs_json);
   else if (*example_load) status = CmdExampleLoad(*home, example_rows);
@@ -123,5 +124,6 @@ int main(int argc, char** argv) {
     std::cerr << "ctlflow: error: " << status.message() << "\n";
     return status.code() == ErrorCode::kInvalid || status.code() == ErrorCode::kNotFound ? 2 : 1;
   }
+  if (exit_signal != 0) return 128 + exit_signal;  // the shell's convention
   return run_ok ? 0 : 1;
 }

@@ -25,8 +25,9 @@ struct RunOptions {
   std::vector<std::string> params;  // k=v
   int parallel = 0;                 // 0 = number of CPUs
 };
-// Sets *succeeded to whether the run succeeded (the exit code).
-Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded);
+// Sets *succeeded to whether the run succeeded, and *exit_signal to the
+// signal (SIGINT, SIGTERM) that cancelled it, if any.
+Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int* exit_signal);
 
 struct LogOptions {
   std::string stream, process, date;

@@ -1,6 +1,9 @@
 // Subcommands that compile and run streams, and show what ran: dag, run,
 // log, runs, init.
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <iostream>
 #include <regex>
@@ -42,7 +45,9 @@ class ProgressLine {
   void Update(const RunProgress& p) {
     if (!tty_) return;
     size_t finished = p.succeeded + p.failed + p.upstream_failed + p.skipped;
-    std::string line = label_ + " run " + std::to_string(p.run_id) + ": " +
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof(elapsed), "%.0f s", p.elapsed_s);
+    std::string line = label_ + " run " + std::to_string(p.run_id) + " [" + elapsed + "]: " +
                        std::to_string(finished) + "/" + std::to_string(p.total) + " done, " +
                        std::to_string(p.running) + " running";
     if (p.waiting) line += ", " + std::to_string(p.waiting) + " waiting";
@@ -68,10 +73,47 @@ class ProgressLine {
   bool shown_ = false;
 };
 
+// Turns SIGINT/SIGTERM into a cancelled run rather than a dead process with
+// attempts left "running". The signals are blocked in every thread and
+// picked up by one thread with sigtimedwait.
+class SignalCanceller {
+ public:
+  explicit SignalCanceller(CancelToken* token) : token_(token) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this] {
+      timespec tick{0, 200 * 1000 * 1000};
+      while (!done_) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          signal_ = sig;
+          token_->Cancel(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+        }
+      }
+    });
+  }
+  ~SignalCanceller() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  int signal() const { return signal_; }
+
+ private:
+  CancelToken* token_;
+  sigset_t set_, old_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> signal_{0};
+  std::thread thread_;
+};
+
 }  // namespace
 
-Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded) {
+Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int* exit_signal) {
   *succeeded = false;
+  *exit_signal = 0;
   RunRequest request;
   request.data_dt = options.date.empty() ? TodayUtc() : options.date;
   CTL_RETURN_IF_ERROR(CheckDate(request.data_dt, "--date"));
@@ -97,10 +139,14 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded) {
   ConnectionRegistry connections(home.path);
   SystemClock clock;
   LocalExecutor executor(*store, connections, home.path, clock);
+  CancelToken cancel;
+  request.cancel = &cancel;
+  SignalCanceller signals(&cancel);
   ProgressLine line(options.stream + " " + request.data_dt);
   CTL_ASSIGN_OR_RETURN(RunSummary summary,
                        executor.Run(plan, request, [&](const RunProgress& p) { line.Update(p); }));
   line.Clear();
+  *exit_signal = signals.signal();
 
   LogFilter filter;
   filter.run_id = summary.run_id;

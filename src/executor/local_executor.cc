@@ -165,6 +165,7 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
         ctx.params = request.params;
         ctx.log_path = log_path;
         ctx.connections = &connections_;
+        ctx.cancel = request.cancel;
         outcome = RunProcess(ctx);
       }
       {
@@ -202,7 +203,8 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
       a.run_id = run_id;
       a.attempt = 1;
       a.strem_nm = stream;
-      CTL_RETURN_IF_ERROR(store_.InsertAttempt(a));
+      fatal = store_.InsertAttempt(a);
+      if (!fatal.ok()) break;
       ++counts.skipped;
     }
   }
@@ -217,13 +219,48 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
   }
   report("run " + std::to_string(run_id) + " started");
 
-  size_t unfinished = 0;
-  for (const auto& s : state) unfinished += s.state != NodeState::kDone;
   std::vector<int> waiting, retrying;
+  const auto started_at = clock_.Now();
+  bool cancelling = false;
+  // Set under `mu` by the token's callback; the wait below reads it instead
+  // of calling into the token, which would invert the lock order.
+  bool cancel_signalled = false;
+  CancelSubscription wake_on_cancel(request.cancel, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    cancel_signalled = true;
+    cv.notify_all();
+  });
+  auto unfinished = [&] {
+    return std::any_of(state.begin(), state.end(),
+                       [](const NodeRun& s) { return s.state != NodeState::kDone; });
+  };
 
   while (fatal.ok()) {
+    // 0. Cancellation: start nothing new, end the waits, let running
+    // attempts stop (their process trees are terminated by the token).
+    if (!cancelling && request.cancel && request.cancel->cancelled()) {
+      cancelling = true;
+      std::string message = "cancelled: " + request.cancel->reason();
+      for (int node : waiting) {
+        fatal = store_.TransitionAttempt(run_id, nodes[node].name, state[node].attempt,
+                                         AttemptStatus::kWaiting, AttemptStatus::kFailed,
+                                         AttemptUpdate{.end_dt = NowTimestamp(), .message = message});
+        if (!fatal.ok()) break;
+        state[node].state = NodeState::kDone;
+        --counts.waiting;
+        ++counts.failed;
+      }
+      waiting.clear();
+      for (int node : retrying) state[node].state = NodeState::kDone;
+      counts.retrying = 0;
+      retrying.clear();
+      ready.clear();
+      report(message);
+    }
+    if (cancelling && counts.running == 0) break;
+
     // 1. Release ready nodes.
-    while (!ready.empty() && fatal.ok()) {
+    while (!cancelling && !ready.empty() && fatal.ok()) {
       int node = ready.front();
       ready.pop_front();
       const PlanNode& n = nodes[node];
@@ -247,7 +284,10 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
         continue;
       }
       fatal = enqueue_attempt(node, AttemptStatus::kQueued, note);
-      if (fatal.ok()) start_attempt(node);
+      if (fatal.ok()) {
+        start_attempt(node);
+        report(n.name + " started");
+      }
     }
     if (!fatal.ok()) break;
 
@@ -291,7 +331,6 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
                                          AttemptUpdate{.end_dt = NowTimestamp(), .message = message});
         --counts.waiting;
         ++counts.failed;
-        --unfinished;
         report(n.name + " failed: " + message);
         finish(node, false);
         it = waiting.erase(it);
@@ -311,32 +350,34 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
       it = retrying.erase(it);
     }
     if (!fatal.ok()) break;
-
-    // Count nodes finished by failure propagation.
-    unfinished = 0;
-    for (const auto& s : state) unfinished += s.state != NodeState::kDone;
-    if (unfinished == 0 && ready.empty()) break;
     if (!ready.empty()) continue;
+    if (!cancelling && !unfinished()) break;
 
-    // 3. Wait for a completion (or poll dependencies/retries periodically).
+    // 3. Wait for a completion; wake up regularly to refresh the progress
+    // line and to check dependency waits and retry timers.
     Completion done{-1, 0, {}};
     {
       std::unique_lock<std::mutex> lock(mu);
-      auto has_work = [&] { return !completions.empty(); };
-      if (waiting.empty() && retrying.empty()) {
-        cv.wait(lock, has_work);
-      } else {
-        cv.wait_for(lock, std::chrono::milliseconds(100), has_work);
+      cv.wait_for(lock, std::chrono::milliseconds(waiting.empty() && retrying.empty() ? 500 : 100),
+                  [&] { return !completions.empty() || (cancel_signalled && !cancelling); });
+      if (completions.empty()) {
+        lock.unlock();
+        counts.elapsed_s = std::chrono::duration<double>(clock_.Now() - started_at).count();
+        if (progress) progress(counts);
+        continue;
       }
-      if (completions.empty()) continue;
       done = std::move(completions.front());
       completions.pop_front();
     }
+    counts.elapsed_s = std::chrono::duration<double>(clock_.Now() - started_at).count();
     const PlanNode& n = nodes[done.node];
     const Process& p = n.process;
     --counts.running;
     AttemptStatus final_status = done.outcome.status;
-    bool retry = final_status != AttemptStatus::kSuccess && done.attempt <= p.retries;
+    // A cancel may land between the top of the loop and this completion:
+    // the attempt it stopped must not fail its dependants.
+    const bool stopping = cancelling || (request.cancel && request.cancel->cancelled());
+    bool retry = !stopping && final_status != AttemptStatus::kSuccess && done.attempt <= p.retries;
     if (retry) final_status = AttemptStatus::kUpForRetry;
     std::string message = done.outcome.message;
     for (const auto& note : n.notes) message += "; " + note;
@@ -364,7 +405,8 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
     } else {
       ++counts.failed;
       report(n.name + " " + AttemptStatusName(static_cast<int64_t>(final_status)) + ": " + message);
-      finish(done.node, false);
+      if (stopping) state[done.node].state = NodeState::kDone;
+      else finish(done.node, false);
     }
   }
   pool.Stop();
@@ -377,11 +419,12 @@ Result<RunSummary> LocalExecutor::Run(const Plan& plan, const RunRequest& reques
   summary.run_id = run_id;
   summary.counts = counts;
   bool ok = counts.failed == 0 && counts.upstream_failed == 0;
-  summary.status = ok ? RunStatus::kSuccess : RunStatus::kFailed;
+  summary.status = cancelling ? RunStatus::kCancelled : ok ? RunStatus::kSuccess : RunStatus::kFailed;
   summary.message = std::to_string(counts.succeeded) + " succeeded, " +
                     std::to_string(counts.failed) + " failed, " +
                     std::to_string(counts.upstream_failed) + " upstream failed, " +
                     std::to_string(counts.skipped) + " skipped";
+  if (cancelling) summary.message = "cancelled: " + request.cancel->reason() + "; " + summary.message;
   CTL_RETURN_IF_ERROR(store_.TransitionRun(run_id, RunStatus::kRunning, summary.status, summary.message));
   return summary;
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "common/cancel.h"
 #include "common/clock.h"
 #include "compiler/plan.h"
 #include "store/metadata_store.h"
@@ -23,6 +24,7 @@ struct RunRequest {
   std::map<std::string, std::string> params;  // --param k=v
   int parallel = 2;                           // worker threads
   std::string run_typ = "manual";
+  CancelToken* cancel = nullptr;              // stops the run cleanly when fired
 };
 
 struct RunProgress {
@@ -30,6 +32,7 @@ struct RunProgress {
   size_t total = 0;        // processes in the plan
   size_t succeeded = 0, failed = 0, upstream_failed = 0, skipped = 0;
   size_t running = 0, waiting = 0, retrying = 0;
+  double elapsed_s = 0;
   std::string last_event;  // "PRCS_X succeeded", for the progress line
 };
 

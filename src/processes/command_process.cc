@@ -95,7 +95,23 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
     for (const auto& a : opts.argv) line << " " << QuoteShellWord(a);
     AppendLogLine(ctx.log_path, line.str());
   }
-  auto result = RunSubprocess(opts);
+  auto started = Subprocess::Start(opts);
+  if (!started.ok()) {
+    out.message = started.status().message();
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
+  Result<SubprocessResult> result = Status::Internal("not waited");
+  {
+    Subprocess& child = *started;
+    CancelSubscription on_cancel(ctx.cancel, [&child] { child.Terminate(); });
+    result = child.Wait();
+  }
+  if (ctx.cancel && ctx.cancel->cancelled()) {
+    out.message = "cancelled: " + ctx.cancel->reason() + "; the process tree was stopped";
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
   if (!result.ok()) {
     out.message = result.status().message();
     AppendLogLine(ctx.log_path, out.message);

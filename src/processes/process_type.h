@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "common/cancel.h"
 #include "model/entities.h"
 #include "model/status_codes.h"
 #include "warehouse/warehouse.h"
@@ -27,6 +28,7 @@ struct ProcessContext {
   std::map<std::string, std::string> params;  // --param k=v
   std::string log_path;   // this attempt's stdout/stderr file (exists)
   const ConnectionRegistry* connections = nullptr;
+  CancelToken* cancel = nullptr;  // may be null; when fired, stop at once
 };
 
 struct ProcessOutcome {

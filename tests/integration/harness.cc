@@ -37,24 +37,14 @@ void CtlflowTest::TearDown() {
   }
 }
 
-CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::string& stdin_text,
-                           const std::map<std::string, std::string>& env, bool pass_home) {
-  std::string out_path = scratch_ + "/.stdout", err_path = scratch_ + "/.stderr",
-              in_path = scratch_ + "/.stdin";
-  {
-    std::ofstream in(in_path, std::ios::trunc);
-    in << stdin_text;
-  }
-  std::vector<std::string> argv{CTLFLOW_BINARY};
-  if (pass_home) {
-    argv.push_back("--home");
-    argv.push_back(home_);
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
+namespace {
 
+int Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+          const std::string& in_path, const std::string& out_path, const std::string& err_path) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e) {
     std::string entry = *e;
@@ -73,19 +63,66 @@ CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::stri
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, CTLFLOW_BINARY, &actions, nullptr, cargv.data(), cenv.data());
+  int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&actions);
-  CliResult result;
-  if (rc != 0) {
-    ADD_FAILURE() << "cannot start " << CTLFLOW_BINARY;
-    return result;
+  return rc == 0 ? pid : -1;
+}
+
+}  // namespace
+
+CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::string& stdin_text,
+                           const std::map<std::string, std::string>& env, bool pass_home) {
+  std::string in_path = scratch_ + "/.stdin";
+  {
+    std::ofstream in(in_path, std::ios::trunc);
+    in << stdin_text;
   }
+  std::vector<std::string> argv{CTLFLOW_BINARY};
+  if (pass_home) {
+    argv.push_back("--home");
+    argv.push_back(home_);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  int pid = Spawn(argv, env, in_path, scratch_ + "/.stdout", scratch_ + "/.stderr");
+  if (pid < 0) {
+    ADD_FAILURE() << "cannot start " << CTLFLOW_BINARY;
+    return CliResult{};
+  }
+  return Finish(pid);
+}
+
+int CtlflowTest::CtlStart(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{CTLFLOW_BINARY, "--home", home_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  WriteFile(".stdin", "");
+  return Spawn(argv, {}, scratch_ + "/.stdin", scratch_ + "/.async.stdout", scratch_ + "/.async.stderr");
+}
+
+CliResult CtlflowTest::Finish(int pid) {
+  CliResult result;
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
+  bool async = fs::exists(scratch_ + "/.async.stdout");
+  result.out = ReadFile(scratch_ + (async ? "/.async.stdout" : "/.stdout"));
+  result.err = ReadFile(scratch_ + (async ? "/.async.stderr" : "/.stderr"));
+  if (async) {
+    fs::remove(scratch_ + "/.async.stdout");
+    fs::remove(scratch_ + "/.async.stderr");
+  }
   return result;
+}
+
+bool CtlflowTest::WaitForLog(const std::function<bool(const nlohmann::json&)>& pred) {
+  for (int i = 0; i < 200; ++i) {
+    CliResult r = Ctl({"log", "--json"});
+    if (r.exit_code == 0) {
+      auto rows = nlohmann::json::parse(r.out, nullptr, false);
+      if (!rows.is_discarded() && pred(rows)) return true;
+    }
+    usleep(50 * 1000);
+  }
+  return false;
 }
 
 std::string CtlflowTest::WriteFile(const std::string& relative, const std::string& content) {

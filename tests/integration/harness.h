@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,6 +29,11 @@ class CtlflowTest : public ::testing::Test {
   // With pass_home = false the binary finds its home on its own.
   CliResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "",
                 const std::map<std::string, std::string>& env = {}, bool pass_home = true);
+  // Starts ctlflow without waiting; Finish() collects the result.
+  int CtlStart(const std::vector<std::string>& args);
+  CliResult Finish(int pid);
+  // Polls `log --json` until pred(rows) holds or ~10 s pass.
+  bool WaitForLog(const std::function<bool(const nlohmann::json&)>& pred);
   // Writes a file under the home (or an absolute path) and returns its path.
   std::string WriteFile(const std::string& relative, const std::string& content);
   std::string ReadFile(const std::string& path);

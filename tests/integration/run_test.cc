@@ -1,5 +1,8 @@
 // Local runs of the real binary: ordering, parallelism, failure propagation,
 // retries, log rows, process types 2 and 3, and the seed's example.
+#include <signal.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "harness.h"
@@ -261,6 +264,37 @@ TEST_F(CtlflowTest, SeedExampleRunsThroughThreeTiersIdempotently) {
                     "SELECT count(*) AS n FROM EDP.PRCS_TEST_FRAMEWORK1"}).Json();
   EXPECT_EQ(count[0]["n"], 200);
   EXPECT_EQ(Log({"--stream", "AF_TEST1"}).size(), 6u);  // rows are added, never overwritten
+}
+
+TEST_F(CtlflowTest, InterruptCancelsTheRunAndStopsItsProcessTree) {
+  std::string pid_file = scratch_ + "/child.pid";
+  std::string slow = WriteFile("slow.sh", "sleep 60 & echo $! > " + pid_file + "; wait\n");
+  std::string ok = WriteFile("ok.sh", "exit 0\n");
+  ASSERT_EQ(Ctl({"apply", WriteFile("s.yaml", StreamYaml(ShProcess("SLOW", 1, slow) + ShProcess("AFTER", 2, ok)))}).exit_code, 0);
+  int pid = CtlStart({"run", "S", "--date", "2024-01-02"});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) {
+    return rows.size() == 1 && rows[0]["status"] == 1;
+  })) << "the attempt never started";
+  ASSERT_TRUE(WaitForLog([&](const nlohmann::json&) { return fs::exists(pid_file) && fs::file_size(pid_file) > 0; }));
+  kill(pid, SIGINT);
+  CliResult run = Finish(pid);
+  EXPECT_EQ(run.exit_code, 130) << run.out << run.err;
+  auto log = Log();
+  ASSERT_EQ(log.size(), 1u) << log.dump(2);  // AFTER never started
+  EXPECT_EQ(log[0]["status"], 99);
+  EXPECT_NE(log[0]["message"].get<std::string>().find("cancelled: interrupted (SIGINT)"), std::string::npos) << log[0].dump();
+  auto runs = Ctl({"runs", "--json"}).Json();
+  EXPECT_EQ(runs[0]["status"], 97);
+  // The grandchild `sleep 60` went with its process group.
+  int child = std::stoi(ReadFile(pid_file));
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::string stat = ReadFile("/proc/" + std::to_string(child) + "/stat");
+    gone = stat.empty() || stat.find(") Z") != std::string::npos;
+    if (!gone) usleep(20 * 1000);
+  }
+  EXPECT_TRUE(gone) << "sleep " << child << " survived the cancel";
 }
 
 TEST_F(CtlflowTest, RunRejectsBadFlagsAndUnknownStreams) {
