@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -42,6 +44,12 @@ Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home) {
 Result<ControlConfig> LoadConfig(MetadataStore& store) {
   CTL_ASSIGN_OR_RETURN(std::vector<TableRows> rows, store.ReadConfigTables());
   return ConfigFromRows(rows);
+}
+
+std::string LocalWorkerName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
+  return std::string(host) + ":" + std::to_string(getpid()) + "/local-";
 }
 
 std::string TodayUtc() {

@@ -24,6 +24,9 @@ Result<Home> ResolveHome(const std::string& flag);
 Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home);
 Result<ControlConfig> LoadConfig(MetadataStore& store);
 
+// "host:pid/local-" — the prefix of worker_nm for this process's workers.
+std::string LocalWorkerName();
+
 // Today's date in UTC, YYYY-MM-DD.
 std::string TodayUtc();
 // Checks YYYY-MM-DD and that it is a real calendar date.

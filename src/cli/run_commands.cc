@@ -11,7 +11,9 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "executor/local_executor.h"
+#include <nlohmann/json.hpp>
+
+#include "executor/run_engine.h"
 
 namespace ctlflow {
 
@@ -114,7 +116,11 @@ class SignalCanceller {
 Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int* exit_signal) {
   *succeeded = false;
   *exit_signal = 0;
-  RunRequest request;
+  struct {
+    std::string data_dt;
+    std::map<std::string, std::string> params;
+    int parallel = 2;
+  } request;
   request.data_dt = options.date.empty() ? TodayUtc() : options.date;
   CTL_RETURN_IF_ERROR(CheckDate(request.data_dt, "--date"));
   static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
@@ -138,13 +144,32 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   }
   ConnectionRegistry connections(home.path);
   SystemClock clock;
-  LocalExecutor executor(*store, connections, home.path, clock);
+  RunRecord record;
+  record.strem_nm = options.stream;
+  record.data_dt = request.data_dt;
+  record.status = static_cast<int64_t>(RunStatus::kRunning);
+  record.run_typ = "manual";
+  record.params_json = nlohmann::json(request.params).dump();
+  record.start_dt = NowTimestamp();
+  CTL_ASSIGN_OR_RETURN(record.run_id, store->CreateRun(record));
+
   CancelToken cancel;
-  request.cancel = &cancel;
   SignalCanceller signals(&cancel);
+  RunEngine engine(*store, connections, home.path, clock,
+                   EngineOptions{request.parallel, LocalWorkerName()});
+  CTL_RETURN_IF_ERROR(engine.Adopt(record, std::make_shared<const Plan>(std::move(plan))));
   ProgressLine line(options.stream + " " + request.data_dt);
-  CTL_ASSIGN_OR_RETURN(RunSummary summary,
-                       executor.Run(plan, request, [&](const RunProgress& p) { line.Update(p); }));
+  RunSummary summary;
+  bool cancel_sent = false;
+  while (engine.IsActive(record.run_id)) {
+    if (cancel.cancelled() && !cancel_sent) {
+      engine.CancelAll(cancel.reason());
+      cancel_sent = true;
+    }
+    CTL_ASSIGN_OR_RETURN(auto finished, engine.Poll(std::chrono::milliseconds(200),
+                                                    [&](const RunProgress& p) { line.Update(p); }));
+    for (auto& f : finished) summary = std::move(f);
+  }
   line.Clear();
   *exit_signal = signals.signal();
 

@@ -52,7 +52,9 @@ bool IsLegalTransition(AttemptStatus from, AttemptStatus to) {
     case S::kWaiting:
       return to == S::kQueued || to == S::kUpstreamFailed || to == S::kFailed;
     case S::kQueued:
-      return to == S::kRunning || to == S::kUpstreamFailed || to == S::kSkipped;
+      // failed: cancelled before a worker took it.
+      return to == S::kRunning || to == S::kUpstreamFailed || to == S::kSkipped ||
+             to == S::kFailed;
     case S::kRunning:
       return to == S::kSuccess || to == S::kFailed || to == S::kTimedOut ||
              to == S::kUpForRetry;
@@ -74,9 +76,12 @@ bool IsLegalTransition(RunStatus from, RunStatus to) {
       return to == S::kRunning || to == S::kCancelled;
     case S::kRunning:
       return to == S::kSuccess || to == S::kFailed || to == S::kCancelled;
-    default:
-      return false;
+    case S::kSuccess:
+    case S::kFailed:
+    case S::kCancelled:
+      return to == S::kQueued;  // `ctlflow clear` re-queues a finished run
   }
+  return false;
 }
 
 }  // namespace ctlflow

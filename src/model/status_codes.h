@@ -41,13 +41,14 @@ bool SatisfiesDependency(AttemptStatus status);
 
 // The attempt state machine. Legal moves:
 //   waiting  -> queued | upstream_failed | failed (wait timed out)
-//   queued   -> running | upstream_failed | skipped
+//   queued   -> running | upstream_failed | skipped | failed (cancelled)
 //   running  -> success | failed | timed_out | up_for_retry
 bool IsLegalTransition(AttemptStatus from, AttemptStatus to);
 // Attempts are created in one of these states.
 bool IsLegalInitialState(AttemptStatus status);
 
-// Run state machine: queued -> running -> success | failed | cancelled.
+// Run state machine: queued -> running -> success | failed | cancelled, and
+// a finished run -> queued when it is cleared.
 bool IsLegalTransition(RunStatus from, RunStatus to);
 
 }  // namespace ctlflow

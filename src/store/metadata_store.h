@@ -52,6 +52,16 @@ struct RunRecord {
   std::string params_json;  // {"k": "v"}
   std::string queued_dt, start_dt, end_dt;
   std::string message;
+  // For scheduled runs: the data interval [start, end) in UTC, ISO text.
+  std::string interval_start, interval_end;
+  bool cancel_requested = false;
+};
+
+// Attempts to re-run in a cleared run: a process's attempts numbered
+// <= after_attempt no longer count.
+struct RunClear {
+  std::string prcs_nm;
+  int64_t after_attempt = 0;
 };
 
 struct AttemptRecord {
@@ -77,12 +87,15 @@ struct AttemptUpdate {
 struct LogFilter {
   std::optional<std::string> stream, process, data_dt;
   std::optional<int64_t> run_id;
+  std::optional<int64_t> status;
   int64_t limit = 0;  // 0 = no limit (newest last)
 };
 
 struct RunFilter {
   std::optional<std::string> stream;
   std::optional<int64_t> run_id;
+  std::optional<std::string> data_dt;
+  std::vector<RunStatus> statuses;  // empty = any
   int64_t limit = 0;
 };
 
@@ -104,11 +117,32 @@ class MetadataStore {
   // Runs user SQL (one or more statements); returns the last statement's rows.
   virtual Result<QueryResult> ExecuteSql(const std::string& sql) = 0;
 
-  // Stream runs.
+  // A number that changes whenever another connection commits; the
+  // scheduler reloads the config when it moves.
+  virtual Result<int64_t> ChangeCounter() = 0;
+
+  // Stream runs. Runs other than run_typ "manual" are unique per
+  // (strem_nm, data_dt): a second one is a Conflict, so two paths asking
+  // for the same date create it once.
   virtual Result<int64_t> CreateRun(const RunRecord& run) = 0;
   virtual Status TransitionRun(int64_t run_id, RunStatus from, RunStatus to,
                                const std::string& message) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+  // Asks the process running the run to cancel it; a queued run is
+  // cancelled at once. Returns the run's status after the request.
+  virtual Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) = 0;
+  // Re-queues a finished run: the given processes run again (new attempts),
+  // earlier attempts stay in the log. One transaction.
+  virtual Status ClearRun(int64_t run_id, RunStatus from, const std::vector<RunClear>& clears) = 0;
+  virtual Result<std::vector<RunClear>> ListClears(int64_t run_id) = 0;
+
+  // Paused streams get no new scheduled runs.
+  virtual Status SetPaused(const std::string& strem_nm, bool paused) = 0;
+  virtual Result<std::vector<std::string>> PausedStreams() = 0;
+
+  // Attempts left "running" by a process that died: each becomes
+  // up_for_retry (6) with `message`, so a new attempt follows. Returns them.
+  virtual Result<std::vector<AttemptRecord>> RecoverInterrupted(const std::string& message) = 0;
 
   // Attempts (rows of cntl_cfg_log), identified by (run_id, prcs_nm, attempt).
   virtual Status InsertAttempt(const AttemptRecord& attempt) = 0;

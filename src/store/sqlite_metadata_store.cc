@@ -71,7 +71,18 @@ class SqliteMetadataStore final : public MetadataStore {
         " run_id INTEGER PRIMARY KEY AUTOINCREMENT, strem_nm TEXT NOT NULL,"
         " data_dt TEXT NOT NULL, status INTEGER NOT NULL, run_typ TEXT NOT NULL,"
         " params TEXT NOT NULL DEFAULT '{}', queued_dt TEXT, start_dt TEXT, end_dt TEXT,"
-        " message TEXT)"));
+        " message TEXT, interval_start TEXT, interval_end TEXT,"
+        " cancel_requested INTEGER NOT NULL DEFAULT 0)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_once "
+        "ON cntl_strem_run (strem_nm, data_dt) WHERE run_typ <> 'manual'"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_run_clear ("
+        " run_id INTEGER NOT NULL, prcs_nm TEXT NOT NULL, after_attempt INTEGER NOT NULL,"
+        " cleared_dt TEXT NOT NULL)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_strem_state ("
+        " strem_nm TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0, upt_dt TEXT)"));
     CTL_RETURN_IF_ERROR(db_.Exec(
         "CREATE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_by_stream "
         "ON cntl_strem_run (strem_nm, data_dt)"));
@@ -169,18 +180,136 @@ class SqliteMetadataStore final : public MetadataStore {
     return last;
   }
 
+  Result<int64_t> ChangeCounter() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("PRAGMA cntl_af.data_version"));
+    return std::get<int64_t>(r.rows.at(0).at(0));
+  }
+
   Result<int64_t> CreateRun(const RunRecord& run) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto r = db_.Query(
+        "INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
+        " queued_dt, start_dt, message, interval_start, interval_end)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING run_id",
+        {run.strem_nm, run.data_dt, run.status, run.run_typ,
+         run.params_json.empty() ? std::string("{}") : run.params_json,
+         run.queued_dt.empty() ? NowTimestamp() : run.queued_dt, OptText(run.start_dt),
+         OptText(run.message), OptText(run.interval_start), OptText(run.interval_end)});
+    if (!r.ok()) {
+      if (r.status().message().find("UNIQUE") != std::string::npos) {
+        return Status::Conflict("stream " + run.strem_nm + " already has a run for data_dt " +
+                                run.data_dt);
+      }
+      return r.status();
+    }
+    return std::get<int64_t>(r->rows.at(0).at(0));
+  }
+
+  Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SqliteTransaction tx(db_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT status FROM cntl_af.cntl_strem_run"
+                                                  " WHERE run_id = ?1", {run_id}));
+    if (r.rows.empty()) return Status::NotFound("no run " + std::to_string(run_id));
+    auto status = static_cast<RunStatus>(std::get<int64_t>(r.rows[0][0]));
+    if (status == RunStatus::kQueued) {
+      CTL_ASSIGN_OR_RETURN(QueryResult u,
+                           db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, end_dt = ?2,"
+                                     " message = ?3, cancel_requested = 1 WHERE run_id = ?4",
+                                     {static_cast<int64_t>(RunStatus::kCancelled), NowTimestamp(),
+                                      "cancelled: " + reason, run_id}));
+      (void)u;
+      status = RunStatus::kCancelled;
+    } else if (status == RunStatus::kRunning) {
+      CTL_ASSIGN_OR_RETURN(QueryResult u,
+                           db_.Query("UPDATE cntl_af.cntl_strem_run SET cancel_requested = 1,"
+                                     " message = ?1 WHERE run_id = ?2",
+                                     {"cancel requested: " + reason, run_id}));
+      (void)u;
+    }
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    return status;
+  }
+
+  Status ClearRun(int64_t run_id, RunStatus from, const std::vector<RunClear>& clears) override {
+    if (!IsLegalTransition(from, RunStatus::kQueued)) {
+      return Status::Invalid(std::string("a ") + RunStatusName(static_cast<int64_t>(from)) +
+                             " run cannot be cleared; wait until it has finished");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    SqliteTransaction tx(db_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    std::string now = NowTimestamp();
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult u,
+        db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, queued_dt = ?2, end_dt = NULL,"
+                  " cancel_requested = 0, message = ?3 WHERE run_id = ?4 AND status = ?5",
+                  {static_cast<int64_t>(RunStatus::kQueued), now,
+                   "cleared: " + std::to_string(clears.size()) + " processes to run again", run_id,
+                   static_cast<int64_t>(from)}));
+    if (u.changes != 1) {
+      return Status::Conflict("run " + std::to_string(run_id) + " is not " +
+                              RunStatusName(static_cast<int64_t>(from)));
+    }
+    for (const auto& c : clears) {
+      CTL_ASSIGN_OR_RETURN(QueryResult i,
+                           db_.Query("INSERT INTO cntl_af.cntl_run_clear VALUES (?1, ?2, ?3, ?4)",
+                                     {run_id, c.prcs_nm, c.after_attempt, now}));
+      (void)i;
+    }
+    return tx.Commit();
+  }
+
+  Result<std::vector<RunClear>> ListClears(int64_t run_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("SELECT prcs_nm, max(after_attempt) FROM cntl_af.cntl_run_clear"
+                                   " WHERE run_id = ?1 GROUP BY prcs_nm ORDER BY prcs_nm",
+                                   {run_id}));
+    std::vector<RunClear> out;
+    for (const auto& row : r.rows) out.push_back({ValueToString(row[0]), std::get<int64_t>(row[1])});
+    return out;
+  }
+
+  Status SetPaused(const std::string& strem_nm, bool paused) override {
     std::lock_guard<std::mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query("INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
-                  " queued_dt, start_dt, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-                  " RETURNING run_id",
-                  {run.strem_nm, run.data_dt, run.status, run.run_typ,
-                   run.params_json.empty() ? std::string("{}") : run.params_json,
-                   run.queued_dt.empty() ? NowTimestamp() : run.queued_dt,
-                   run.start_dt.empty() ? Value() : Value(run.start_dt), run.message}));
-    return std::get<int64_t>(r.rows.at(0).at(0));
+        db_.Query("INSERT INTO cntl_af.cntl_strem_state (strem_nm, paused, upt_dt) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT (strem_nm) DO UPDATE SET paused = excluded.paused,"
+                  " upt_dt = excluded.upt_dt",
+                  {strem_nm, int64_t{paused ? 1 : 0}, NowTimestamp()}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> PausedStreams() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT strem_nm FROM cntl_af.cntl_strem_state"
+                                                  " WHERE paused = 1 ORDER BY strem_nm"));
+    std::vector<std::string> out;
+    for (const auto& row : r.rows) out.push_back(ValueToString(row[0]));
+    return out;
+  }
+
+  Result<std::vector<AttemptRecord>> RecoverInterrupted(const std::string& message) override {
+    LogFilter running;
+    running.status = static_cast<int64_t>(AttemptStatus::kRunning);
+    CTL_ASSIGN_OR_RETURN(std::vector<AttemptRecord> stuck, QueryLog(running));
+    std::vector<AttemptRecord> recovered;
+    for (auto& a : stuck) {
+      Status st = TransitionAttempt(a.run_id, a.prcs_nm, a.attempt, AttemptStatus::kRunning,
+                                    AttemptStatus::kUpForRetry,
+                                    AttemptUpdate{.end_dt = NowTimestamp(), .message = message});
+      if (st.code() == ErrorCode::kConflict) continue;  // finished meanwhile
+      CTL_RETURN_IF_ERROR(st);
+      a.status = static_cast<int64_t>(AttemptStatus::kUpForRetry);
+      a.message = message;
+      recovered.push_back(std::move(a));
+    }
+    return recovered;
   }
 
   Status TransitionRun(int64_t run_id, RunStatus from, RunStatus to,
@@ -211,12 +340,20 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
     std::lock_guard<std::mutex> lock(mu_);
+    std::string statuses;
+    for (RunStatus st : filter.statuses) {
+      statuses += (statuses.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(st));
+    }
     std::string sql =
         "SELECT run_id, strem_nm, data_dt, status, run_typ, params, queued_dt, start_dt, end_dt,"
-        " message FROM cntl_af.cntl_strem_run WHERE (?1 IS NULL OR strem_nm = ?1)"
-        " AND (?2 IS NULL OR run_id = ?2) ORDER BY run_id";
+        " message, interval_start, interval_end, cancel_requested FROM cntl_af.cntl_strem_run"
+        " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR run_id = ?2)"
+        " AND (?3 IS NULL OR data_dt = ?3)" +
+        (statuses.empty() ? std::string() : " AND status IN (" + statuses + ")") +
+        " ORDER BY run_id";
     std::vector<Value> params{filter.stream ? Value(*filter.stream) : Value(),
-                              filter.run_id ? Value(*filter.run_id) : Value()};
+                              filter.run_id ? Value(*filter.run_id) : Value(),
+                              filter.data_dt ? Value(*filter.data_dt) : Value()};
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query(sql, params));
     std::vector<RunRecord> out;
     for (const auto& row : r.rows) {
@@ -231,6 +368,9 @@ class SqliteMetadataStore final : public MetadataStore {
       run.start_dt = ValueToString(row[7]);
       run.end_dt = ValueToString(row[8]);
       run.message = ValueToString(row[9]);
+      run.interval_start = ValueToString(row[10]);
+      run.interval_end = ValueToString(row[11]);
+      run.cancel_requested = std::get<int64_t>(row[12]) != 0;
       out.push_back(std::move(run));
     }
     TrimToLimit(&out, filter.limit);
@@ -295,13 +435,14 @@ class SqliteMetadataStore final : public MetadataStore {
         " run_id, attempt, strem_nm, log_path, worker_nm FROM cntl_af.cntl_cfg_log"
         " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR prcs_nm = ?2)"
         " AND (?3 IS NULL OR data_dt = ?3) AND (?4 IS NULL OR run_id = ?4)"
-        " ORDER BY rowid";
+        " AND (?5 IS NULL OR status = ?5) ORDER BY rowid";
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
         db_.Query(sql, {f.stream ? Value(*f.stream) : Value(),
                         f.process ? Value(*f.process) : Value(),
                         f.data_dt ? Value(*f.data_dt) : Value(),
-                        f.run_id ? Value(*f.run_id) : Value()}));
+                        f.run_id ? Value(*f.run_id) : Value(),
+                        f.status ? Value(*f.status) : Value()}));
     std::vector<AttemptRecord> out;
     for (const auto& row : r.rows) {
       AttemptRecord a;

@@ -556,21 +556,29 @@ TEST(CompilerCycleTest, CycleOfExplicitDependenciesInsideAStream) {
   AddDependency(&c, "A", "B");
   AddDependency(&c, "B", "C");
   AddDependency(&c, "C", "A");
+  AddDependency(&c, "D", "A");  // behind the cycle, not on it
   std::vector<ValidationError> errors = Validate(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  const ValidationError& e = errors[0];
-  EXPECT_EQ(e.table, "cntl_cfg_prcs_depn");
-  EXPECT_TRUE(e.key == "A/B" || e.key == "B/C" || e.key == "C/A") << e.key;
-  EXPECT_EQ(e.column, "dpnd_prcs_nm");
-  EXPECT_EQ(e.message.rfind("dependency cycle: ", 0), 0u) << e.message;
+  // Removing any one row on the cycle breaks it, so each is named.
+  ASSERT_EQ(errors.size(), 3u) << Dump(errors);
+  EXPECT_EQ(errors[0].key, "A/B");
+  EXPECT_EQ(errors[1].key, "B/C");
+  EXPECT_EQ(errors[2].key, "C/A");
+  for (const ValidationError& e : errors) {
+    EXPECT_EQ(e.table, "cntl_cfg_prcs_depn");
+    EXPECT_EQ(e.column, "dpnd_prcs_nm");
+    EXPECT_EQ(e.message, errors[0].message);
+  }
+  const std::string& message = errors[0].message;
+  EXPECT_EQ(message.rfind("dependency cycle: ", 0), 0u) << message;
   // Whatever node the cycle is printed from, each wait appears in it.
-  EXPECT_CONTAINS(e.message, "A waits for B");
-  EXPECT_CONTAINS(e.message, "B waits for C");
-  EXPECT_CONTAINS(e.message, "C waits for A");
-  EXPECT_NOT_CONTAINS(e.message, "D");
+  EXPECT_CONTAINS(message, "A waits for B");
+  EXPECT_CONTAINS(message, "B waits for C");
+  EXPECT_CONTAINS(message, "C waits for A");
+  EXPECT_NOT_CONTAINS(message, "D");
 
   std::string compile_error = ErrorText(c, "S");
-  EXPECT_CONTAINS(compile_error, "table cntl_cfg_prcs_depn row " + e.key + " column dpnd_prcs_nm: dependency cycle");
+  EXPECT_CONTAINS(compile_error, "table cntl_cfg_prcs_depn row A/B column dpnd_prcs_nm: dependency cycle");
+  EXPECT_CONTAINS(compile_error, "table cntl_cfg_prcs_depn row C/A column dpnd_prcs_nm: dependency cycle");
   EXPECT_EQ(Compile(c, "S").status().code(), ErrorCode::kInvalid);
 }
 
@@ -617,11 +625,11 @@ TEST(CompilerCycleTest, CycleAcrossTwoStreams) {
   AddDependency(&c, "A", "B");
   AddDependency(&c, "B", "A");
   std::vector<ValidationError> errors = Validate(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].table, "cntl_cfg_prcs_depn");
-  EXPECT_TRUE(errors[0].key == "A/B" || errors[0].key == "B/A") << errors[0].key;
-  EXPECT_CONTAINS(errors[0].message, "A waits for B");
-  EXPECT_CONTAINS(errors[0].message, "B waits for A");
+  ASSERT_EQ(errors.size(), 2u) << Dump(errors);
+  ValidationError e = OnlyError(errors, "cntl_cfg_prcs_depn", "A/B", "dpnd_prcs_nm");
+  EXPECT_EQ(OnlyError(errors, "cntl_cfg_prcs_depn", "B/A", "dpnd_prcs_nm").message, e.message);
+  EXPECT_CONTAINS(e.message, "A waits for B");
+  EXPECT_CONTAINS(e.message, "B waits for A");
   // Each stream alone would be fine, so both compiles must refuse.
   EXPECT_CONTAINS(ErrorText(c, "S1"), "dependency cycle");
   EXPECT_CONTAINS(ErrorText(c, "S2"), "dependency cycle");
@@ -639,10 +647,12 @@ TEST(CompilerCycleTest, CycleAcrossStreamsThroughThePrirOrder) {
   AddDependency(&c, "B", "A2");  // B waits for A2, which waits for A1 (prir) ...
   AddDependency(&c, "A1", "B");  // ... which waits for B.
   std::vector<ValidationError> errors = Validate(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_CONTAINS(errors[0].message, "A1 waits for B");
-  EXPECT_CONTAINS(errors[0].message, "B waits for A2");
-  EXPECT_CONTAINS(errors[0].message, "A2 waits for A1");
+  ASSERT_EQ(errors.size(), 2u) << Dump(errors);
+  ValidationError e = OnlyError(errors, "cntl_cfg_prcs_depn", "A1/B", "dpnd_prcs_nm");
+  EXPECT_EQ(OnlyError(errors, "cntl_cfg_prcs_depn", "B/A2", "dpnd_prcs_nm").message, e.message);
+  EXPECT_CONTAINS(e.message, "A1 waits for B");
+  EXPECT_CONTAINS(e.message, "B waits for A2");
+  EXPECT_CONTAINS(e.message, "A2 waits for A1");
 }
 
 TEST(CompilerCycleTest, SelfDependencyIsReportedOnceAndNotAsACycle) {
@@ -842,8 +852,9 @@ TEST(CompilerValidationTest, ZoneinfoIndexFilesAreNotTimeZones) {
     ControlConfig c = OneGroup();
     AddSchedule(&c, "S", "0", "1", tz);
     std::vector<ValidationError> errors = Validate(c);
-    ASSERT_EQ(errors.size(), 1u) << "tz '" << tz << "'" << Dump(errors);
-    EXPECT_EQ(errors[0].column, "tz") << tz;
+    // EXPECT rather than ASSERT: every accepted file is listed.
+    EXPECT_EQ(errors.size(), 1u) << "tz '" << tz << "'" << Dump(errors);
+    if (!errors.empty()) EXPECT_EQ(errors[0].column, "tz") << tz;
   }
 }
 
@@ -984,7 +995,6 @@ TEST(CompilerOutputTest, DotAndTextNameStreamGroupsAndEdges) {
   EXPECT_EQ(dot.rfind("digraph \"S\" {", 0), 0u) << dot;
   EXPECT_CONTAINS(dot, "label=\"LOAD\";");
   EXPECT_CONTAINS(dot, "label=\"MART\";");
-  EXPECT_CONTAINS(dot, "\"M\" [label=\"M\\nsql\"]");
   EXPECT_CONTAINS(dot, "\"A\" -> \"B\";");
   EXPECT_CONTAINS(dot, "\"B\" -> \"M\";");
   EXPECT_NOT_CONTAINS(dot, "\"A\" -> \"M\"");
@@ -996,6 +1006,20 @@ TEST(CompilerOutputTest, DotAndTextNameStreamGroupsAndEdges) {
             "  B  prir 2, notebook, after A\n"
             "group MART (prir 2)\n"
             "  M  prir 1, sql, after B\n");
+}
+
+// BUG (plan.cc:104, Plan::ToDot): the label is built as name + "\\n" + type
+// and then passed through DotId, which escapes the backslash again, so the
+// DOT text reads label="M\\nsql" and Graphviz draws the literal characters
+// "M\nsql" on one line instead of the name above the type (checked with
+// `dot -Tsvg`). This test asserts the correct behaviour.
+TEST(CompilerOutputTest, DotLabelPutsTheTypeOnASecondLine) {
+  ControlConfig c = OneGroup();
+  AddProcess(&c, "M", "G", 1);
+  c.processes.back().prcs_typ = static_cast<int64_t>(ProcessType::kSql);
+  Plan plan = MustCompile(c, "S");
+  // In DOT, a backslash followed by n inside a quoted label is a line break.
+  EXPECT_CONTAINS(plan.ToDot(), "\"M\" [label=\"M\\nsql\"]");
 }
 
 }  // namespace
