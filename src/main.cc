@@ -3,6 +3,7 @@
 // database error), 2 bad input (a flag, a file, a row).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 
@@ -87,6 +88,47 @@ int main(int argc, char** argv) {
   auto* example_load = example->add_subcommand("load", "put AF_TEST1, its scripts and generated data into the home");
   example_load->add_option("--rows", example_rows, "taxi trips to generate (default 1000)");
 
+  int sched_workers = 0;
+  bool sched_once = false;
+  auto* sched = app.add_subcommand("scheduler", "run schedules, queued and triggered runs until SIGTERM");
+  sched->add_option("--workers", sched_workers, "attempts at once over all runs (default: CPUs, at least 2)")
+      ->check(CLI::Range(1, 1024));
+  sched->add_flag("--once", sched_once, "tick once, finish what was started, exit");
+
+  std::string trig_stream, trig_date;
+  std::vector<std::string> trig_params;
+  auto* trig = app.add_subcommand("trigger", "queue a manual run for the scheduler");
+  trig->add_option("stream", trig_stream)->required();
+  trig->add_option("--date", trig_date, "data_dt, YYYY-MM-DD (default: today, UTC)");
+  trig->add_option("--param", trig_params, "name=value");
+
+  std::string bf_stream, bf_from, bf_to;
+  bool bf_rerun = false;
+  auto* bf = app.add_subcommand("backfill", "queue one run per data_dt from --from to --to, oldest first");
+  bf->add_option("stream", bf_stream)->required();
+  bf->add_option("--from", bf_from, "first data_dt")->required();
+  bf->add_option("--to", bf_to, "last data_dt")->required();
+  bf->add_flag("--rerun-failed", bf_rerun, "re-queue the failed processes of dates whose run failed");
+
+  std::string pause_stream, unpause_stream;
+  auto* pause = app.add_subcommand("pause", "no new scheduled runs for a stream");
+  pause->add_option("stream", pause_stream)->required();
+  auto* unpause = app.add_subcommand("unpause", "resume a stream's schedule");
+  unpause->add_option("stream", unpause_stream)->required();
+
+  std::string clear_stream, clear_date;
+  bool clear_failed = false;
+  std::vector<std::string> clear_processes;
+  auto* clear = app.add_subcommand("clear", "re-queue the attempts of a finished run; old attempts stay in the log");
+  clear->add_option("stream", clear_stream)->required();
+  clear->add_option("--date", clear_date, "data_dt of the run")->required();
+  clear->add_flag("--failed-only", clear_failed, "only processes that did not succeed");
+  clear->add_option("--process", clear_processes, "only this process and what is downstream of it");
+
+  int64_t cancel_run = 0;
+  auto* cancel = app.add_subcommand("cancel", "stop a run: its attempts end, it is marked cancelled");
+  cancel->add_option("run_id", cancel_run)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,6 +161,16 @@ int main(int argc, char** argv) {
   else if (*log) status = CmdLog(*home, log_options);
   else if (*runs) status = CmdRuns(*home, runs_stream, runs_limit, runs_json);
   else if (*example_load) status = CmdExampleLoad(*home, example_rows);
+  else if (*sched) {
+    int cpus = static_cast<int>(std::thread::hardware_concurrency());
+    status = CmdScheduler(*home, sched_workers > 0 ? sched_workers : std::max(2, cpus), sched_once);
+  }
+  else if (*trig) status = CmdTrigger(*home, trig_stream, trig_date, trig_params);
+  else if (*bf) status = CmdBackfill(*home, bf_stream, bf_from, bf_to, bf_rerun);
+  else if (*pause) status = CmdPause(*home, pause_stream, true);
+  else if (*unpause) status = CmdPause(*home, unpause_stream, false);
+  else if (*clear) status = CmdClear(*home, clear_stream, clear_date, clear_failed, clear_processes);
+  else if (*cancel) status = CmdCancel(*home, cancel_run);
 
   if (!status.ok()) {
     std::cerr << "ctlflow: error: " << status.message() << "\n";

@@ -40,4 +40,15 @@ Status CmdRuns(const Home& home, const std::string& stream, int64_t limit, bool 
 
 Status CmdExampleLoad(const Home& home, int64_t rows);
 
+// The daemon; with once = true it ticks once and exits when idle.
+Status CmdScheduler(const Home& home, int workers, bool once);
+Status CmdTrigger(const Home& home, const std::string& stream, const std::string& date,
+                  const std::vector<std::string>& params);
+Status CmdBackfill(const Home& home, const std::string& stream, const std::string& from,
+                   const std::string& to, bool rerun_failed);
+Status CmdPause(const Home& home, const std::string& stream, bool paused);
+Status CmdClear(const Home& home, const std::string& stream, const std::string& date, bool failed_only,
+                const std::vector<std::string>& processes);
+Status CmdCancel(const Home& home, int64_t run_id);
+
 }  // namespace ctlflow

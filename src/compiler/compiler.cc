@@ -1,7 +1,6 @@
 #include "compiler/compiler.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <queue>
@@ -12,6 +11,7 @@
 
 #include "common/shell_words.h"
 #include "cron/cron.h"
+#include "cron/timezone.h"
 
 namespace ctlflow {
 
@@ -50,7 +50,7 @@ struct Graph {
   // barrier when that would be many edges. Returns the new "before" set.
   void Chain(const std::vector<int>& before, const std::vector<int>& after) {
     if (before.empty() || after.empty()) return;
-    if (before.size() * after.size() <= kDirectEdgeLimit) {
+    if (before.size() == 1 || after.size() == 1 || before.size() * after.size() <= kDirectEdgeLimit) {
       for (int b : before)
         for (int a : after) AddEdge(b, a);
       return;
@@ -206,12 +206,7 @@ std::vector<int> FindCycle(const Graph& g, const std::vector<int>& candidates) {
   return std::vector<int>(path.begin() + static_cast<long>(position[u]), path.end());
 }
 
-bool TimezoneExists(const std::string& tz) {
-  if (tz == "UTC") return true;
-  if (tz.empty() || tz.find("..") != std::string::npos || tz[0] == '/') return false;
-  std::error_code ec;
-  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec);
-}
+bool TimezoneExists(const std::string& tz) { return TimeZone::Load(tz).ok(); }
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
@@ -414,7 +409,10 @@ Result<Plan> Compile(const ControlConfig& config, const std::string& strem_nm) {
     auto s = ix.streams.find(g->strem_nm);
     if (!p->active) return "process " + p->prcs_nm + " is inactive";
     if (!g->active) return "its group " + g->prcs_grp + " is inactive";
-    if (s != ix.streams.end() && !s->second->active) return "its stream " + g->strem_nm + " is inactive";
+    // The plan's own stream being inactive says nothing about this edge.
+    if (g->strem_nm != strem_nm && s != ix.streams.end() && !s->second->active) {
+      return "its stream " + g->strem_nm + " is inactive";
+    }
     return "";
   };
   std::set<std::pair<int, int>> seen_edges;

@@ -52,6 +52,10 @@ const char* TypeName(const PlanNode& n) {
 std::string DotId(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";  // a line break inside a label
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -101,7 +105,7 @@ std::string Plan::ToDot() const {
       group = n.group;
       out << "  subgraph cluster_" << cluster++ << " {\n    label=" << DotId(n.group) << ";\n";
     }
-    out << "    " << DotId(n.name) << " [label=" << DotId(n.name + "\\n" + TypeName(n))
+    out << "    " << DotId(n.name) << " [label=" << DotId(n.name + "\n" + TypeName(n))
         << (n.skipped ? ", style=dashed" : "") << "];\n";
   }
   if (!group.empty()) out << "  }\n";

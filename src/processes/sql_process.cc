@@ -1,5 +1,6 @@
 #include "processes/sql_process.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,9 +45,28 @@ ProcessOutcome RunSqlProcess(const ProcessContext& ctx) {
     AppendLogLine(ctx.log_path, out.message);
     return out;
   }
-  auto result = (*conn)->RunScript(script, params, [&](const std::string& line) {
-    AppendLogLine(ctx.log_path, line);
-  });
+  const auto deadline = p.timeout_s ? std::optional(std::chrono::steady_clock::now() +
+                                                     std::chrono::seconds(*p.timeout_s))
+                                      : std::nullopt;
+  bool timed_out = false;
+  auto stop = [&]() {
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) timed_out = true;
+    return timed_out || (ctx.cancel && ctx.cancel->cancelled());
+  };
+  auto result = (*conn)->RunScript(
+      script, params, [&](const std::string& line) { AppendLogLine(ctx.log_path, line); }, stop);
+  if (timed_out) {
+    out.status = AttemptStatus::kTimedOut;
+    out.message = "timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s = " +
+                  std::to_string(*p.timeout_s) + "); the script was interrupted and rolled back";
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
+  if (ctx.cancel && ctx.cancel->cancelled()) {
+    out.message = "cancelled: " + ctx.cancel->reason() + "; the script was interrupted and rolled back";
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
   if (!result.ok()) {
     out.message = (source == "af_parm" ? "" : source + ": ") + result.status().message();
     AppendLogLine(ctx.log_path, "failed: " + out.message);

@@ -129,7 +129,7 @@ class MetadataStore {
                                const std::string& message) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
   // Asks the process running the run to cancel it; a queued run is
-  // cancelled at once. Returns the run's status after the request.
+  // cancelled at once. Returns the run's status before the request.
   virtual Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) = 0;
   // Re-queues a finished run: the given processes run again (new attempts),
   // earlier attempts stay in the log. One transaction.

@@ -213,7 +213,7 @@ class SqliteMetadataStore final : public MetadataStore {
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT status FROM cntl_af.cntl_strem_run"
                                                   " WHERE run_id = ?1", {run_id}));
     if (r.rows.empty()) return Status::NotFound("no run " + std::to_string(run_id));
-    auto status = static_cast<RunStatus>(std::get<int64_t>(r.rows[0][0]));
+    const auto status = static_cast<RunStatus>(std::get<int64_t>(r.rows[0][0]));
     if (status == RunStatus::kQueued) {
       CTL_ASSIGN_OR_RETURN(QueryResult u,
                            db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, end_dt = ?2,"
@@ -221,7 +221,6 @@ class SqliteMetadataStore final : public MetadataStore {
                                      {static_cast<int64_t>(RunStatus::kCancelled), NowTimestamp(),
                                       "cancelled: " + reason, run_id}));
       (void)u;
-      status = RunStatus::kCancelled;
     } else if (status == RunStatus::kRunning) {
       CTL_ASSIGN_OR_RETURN(QueryResult u,
                            db_.Query("UPDATE cntl_af.cntl_strem_run SET cancel_requested = 1,"

@@ -49,7 +49,18 @@ class SqliteWarehouse final : public WarehouseConnection {
   }
 
   Result<ScriptResult> RunScript(const std::string& script, const SqlParams& params,
-                                 const ScriptLog& log) override {
+                                 const ScriptLog& log, const std::function<bool()>& stop) override {
+    // SQLite calls this every few thousand VM steps; non-zero interrupts.
+    struct StopGuard {
+      sqlite3* db;
+      ~StopGuard() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+    } guard{db_.get()};
+    if (stop) {
+      sqlite3_progress_handler(
+          db_.get(), 10000,
+          [](void* fn) -> int { return (*static_cast<const std::function<bool()>*>(fn))() ? 1 : 0; },
+          const_cast<std::function<bool()>*>(&stop));
+    }
     std::vector<SqlStatement> statements = SplitSqlScript(script);
     bool own_transaction = std::none_of(statements.begin(), statements.end(),
                                         [](const SqlStatement& s) {

@@ -36,8 +36,11 @@ class WarehouseConnection {
   // Runs a multi-statement script in order. Without its own BEGIN/COMMIT it
   // runs in one transaction, so a failure leaves nothing half-written.
   // Errors name the statement number, its line and an excerpt.
+  // `stop` (optional) is polled while statements run; when it returns true
+  // the statement is interrupted and the script fails (and rolls back).
   virtual Result<ScriptResult> RunScript(const std::string& script, const SqlParams& params,
-                                         const ScriptLog& log) = 0;
+                                         const ScriptLog& log,
+                                         const std::function<bool()>& stop = nullptr) = 0;
 };
 
 // Resolves connection names for a home folder.

@@ -88,7 +88,7 @@ CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::stri
     ADD_FAILURE() << "cannot start " << CTLFLOW_BINARY;
     return CliResult{};
   }
-  return Finish(pid);
+  return Collect(pid, scratch_ + "/.stdout", scratch_ + "/.stderr");
 }
 
 int CtlflowTest::CtlStart(const std::vector<std::string>& args) {
@@ -99,17 +99,16 @@ int CtlflowTest::CtlStart(const std::vector<std::string>& args) {
 }
 
 CliResult CtlflowTest::Finish(int pid) {
+  return Collect(pid, scratch_ + "/.async.stdout", scratch_ + "/.async.stderr");
+}
+
+CliResult CtlflowTest::Collect(int pid, const std::string& out_path, const std::string& err_path) {
   CliResult result;
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  bool async = fs::exists(scratch_ + "/.async.stdout");
-  result.out = ReadFile(scratch_ + (async ? "/.async.stdout" : "/.stdout"));
-  result.err = ReadFile(scratch_ + (async ? "/.async.stderr" : "/.stderr"));
-  if (async) {
-    fs::remove(scratch_ + "/.async.stdout");
-    fs::remove(scratch_ + "/.async.stderr");
-  }
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
   return result;
 }
 

@@ -32,6 +32,7 @@ class CtlflowTest : public ::testing::Test {
   // Starts ctlflow without waiting; Finish() collects the result.
   int CtlStart(const std::vector<std::string>& args);
   CliResult Finish(int pid);
+  CliResult Collect(int pid, const std::string& out_path, const std::string& err_path);
   // Polls `log --json` until pred(rows) holds or ~10 s pass.
   bool WaitForLog(const std::function<bool(const nlohmann::json&)>& pred);
   // Writes a file under the home (or an absolute path) and returns its path.

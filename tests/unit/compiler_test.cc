@@ -486,12 +486,13 @@ TEST(CompilerDependencyTest, DependencyOnProcessOfInactiveStreamIsANoteNotAnExte
   EXPECT_EQ(b.notes, Names{"dependency on A is satisfied: its stream OLD is inactive"});
 }
 
-// BUG (compiler.cc:407-427, inactive_reason): when the compiled stream itself
-// is inactive (e.g. `ctlflow dag` of a paused stream), every explicit
-// dependency inside that stream is dropped and replaced by the note "its
-// stream S is inactive", because the reason check looks at the target's
-// stream, which is the plan's own stream. The plan then shows (and would run)
-// B without waiting for A. This test asserts the correct behaviour.
+// BUG (compiler.cc, Compile, the inactive_reason lambda, line 417 today):
+// when the compiled stream itself is inactive (e.g. `ctlflow dag` of a paused
+// stream), every explicit dependency inside that stream is dropped and
+// replaced by the note "its stream S is inactive", because the check looks at
+// the target's stream, which is the plan's own stream. The plan (and so
+// `dag --format text|dot|json`) then shows B without waiting for A. This test
+// asserts the correct behaviour.
 TEST(CompilerDependencyTest, DependencyInsideAnInactiveStreamIsStillAnEdge) {
   ControlConfig c;
   AddStream(&c, "S", /*active=*/false);
@@ -837,15 +838,15 @@ TEST(CompilerValidationTest, UnknownTimeZone) {
     ControlConfig bad = OneGroup();
     AddSchedule(&bad, "S", "0", "1", tz);
     errors = Validate(bad);
-    ASSERT_EQ(errors.size(), 1u) << "tz '" << tz << "'" << Dump(errors);
+    ASSERT_EQ(errors.size(), 1u) << "tz '" << tz << "': " << Dump(errors);
     EXPECT_EQ(errors[0].column, "tz") << tz;
   }
 }
 
-// BUG (compiler.cc:209-214, TimezoneExists): any regular file under
+// BUG (compiler.cc, TimezoneExists, lines 209-214 today): any regular file under
 // /usr/share/zoneinfo passes, so the tzdata index files "zone.tab",
-// "tzdata.zi" and "iso3166.tab" are accepted as time zones and only fail
-// later, when the scheduler tries to load them. This test asserts the correct
+// "tzdata.zi" and "iso3166.tab" are accepted as time zones, and fail only
+// later, when something loads the zone. This test asserts the correct
 // behaviour.
 TEST(CompilerValidationTest, ZoneinfoIndexFilesAreNotTimeZones) {
   for (const char* tz : {"zone.tab", "tzdata.zi", "iso3166.tab"}) {
@@ -853,8 +854,10 @@ TEST(CompilerValidationTest, ZoneinfoIndexFilesAreNotTimeZones) {
     AddSchedule(&c, "S", "0", "1", tz);
     std::vector<ValidationError> errors = Validate(c);
     // EXPECT rather than ASSERT: every accepted file is listed.
-    EXPECT_EQ(errors.size(), 1u) << "tz '" << tz << "'" << Dump(errors);
-    if (!errors.empty()) EXPECT_EQ(errors[0].column, "tz") << tz;
+    EXPECT_EQ(errors.size(), 1u) << "tz '" << tz << "': " << Dump(errors);
+    if (!errors.empty()) {
+      EXPECT_EQ(errors[0].column, "tz") << tz;
+    }
   }
 }
 

@@ -1,0 +1,196 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <ctime>
+
+namespace ctlflow {
+
+std::string UtcText(UnixSeconds t) { return FormatDateTime(CivilFromUnix(t)); }
+
+namespace {
+
+std::optional<UnixSeconds> ParseUtc(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto civil = ParseCivil(text.substr(0, 19));
+  if (!civil.ok()) return std::nullopt;
+  return SecondsFromCivil(*civil);
+}
+
+// start_dt/end_dt in the schedule are local times in its zone.
+std::optional<UnixSeconds> LocalToUtc(const std::string& text, const TimeZone& tz) {
+  if (text.empty()) return std::nullopt;
+  auto civil = ParseCivil(text);
+  if (!civil.ok()) return std::nullopt;
+  CivilTime c = *civil;
+  // A time in a DST gap moves to the first valid instant after it.
+  for (int step = 0; step < 4 * 60; ++step) {
+    auto instants = tz.FromLocal(c);
+    if (!instants.empty()) return instants.front();
+    c = CivilFromUnix(SecondsFromCivil(c) + 60);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock, SchedulerOptions options)
+    : store_(store), engine_(engine), clock_(clock), options_(options) {}
+
+Status Scheduler::Recover() {
+  CTL_ASSIGN_OR_RETURN(auto interrupted,
+                       store_.RecoverInterrupted("interrupted: the process running this attempt stopped "
+                                                 "before it finished; it will be retried"));
+  (void)interrupted;
+  CTL_RETURN_IF_ERROR(ReloadIfChanged());
+  RunFilter filter;
+  filter.statuses = {RunStatus::kRunning};
+  CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> running, store_.ListRuns(filter));
+  for (const auto& run : running) {
+    if (engine_.IsActive(run.run_id)) continue;
+    auto plan = Compile(*config_, run.strem_nm);
+    if (!plan.ok()) {
+      CTL_RETURN_IF_ERROR(store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,
+                                               "cannot resume: " + plan.status().message()));
+      continue;
+    }
+    CTL_RETURN_IF_ERROR(engine_.Adopt(run, std::make_shared<const Plan>(std::move(*plan))));
+  }
+  return Status::Ok();
+}
+
+Status Scheduler::ReloadIfChanged() {
+  CTL_ASSIGN_OR_RETURN(int64_t change, store_.ChangeCounter());
+  if (config_ && seen_change_ && *seen_change_ == change) return Status::Ok();
+  CTL_ASSIGN_OR_RETURN(std::vector<TableRows> rows, store_.ReadConfigTables());
+  CTL_ASSIGN_OR_RETURN(ControlConfig config, ConfigFromRows(rows));
+  config_ = std::move(config);
+  CTL_ASSIGN_OR_RETURN(std::vector<std::string> paused, store_.PausedStreams());
+  paused_ = std::set<std::string>(paused.begin(), paused.end());
+  seen_change_ = change;
+  return Status::Ok();
+}
+
+Status Scheduler::Tick() {
+  CTL_RETURN_IF_ERROR(ReloadIfChanged());
+  std::map<std::string, const Stream*> streams;
+  for (const auto& s : config_->streams) streams[s.strem_nm] = &s;
+  for (const auto& schedule : config_->schedules) {
+    auto stream = streams.find(schedule.strem_nm);
+    if (!schedule.active || stream == streams.end() || !stream->second->active ||
+        paused_.count(schedule.strem_nm)) {
+      continue;
+    }
+    CTL_RETURN_IF_ERROR(CreateDueRuns(schedule));
+  }
+  return StartQueuedRuns();
+}
+
+Status Scheduler::CreateDueRuns(const Schedule& schedule) {
+  auto cron = ParseCron(CronFields{schedule.minutes, schedule.hours, schedule.day_month,
+                                   schedule.months, schedule.day_week});
+  if (!cron.ok()) return Status::Ok();  // reported by validate; never fires
+  auto tz = TimeZone::Load(schedule.tz);
+  if (!tz.ok()) return Status::Ok();
+  const UnixSeconds now = clock_.UnixNow();
+  const std::optional<UnixSeconds> start = LocalToUtc(schedule.start_dt, *tz);
+  const std::optional<UnixSeconds> end = LocalToUtc(schedule.end_dt, *tz);
+
+  // Where the last scheduled interval ended.
+  RunFilter filter;
+  filter.stream = schedule.strem_nm;
+  CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, store_.ListRuns(filter));
+  std::optional<UnixSeconds> last_end;
+  for (const auto& r : runs) {
+    if (r.run_typ != "scheduled") continue;
+    auto e = ParseUtc(r.interval_end);
+    if (e && (!last_end || *e > *last_end)) last_end = e;
+  }
+
+  std::vector<DataInterval> due;
+  if (schedule.catchup && (last_end || start)) {
+    // Every interval since the last one (or since start_dt), oldest first.
+    UnixSeconds cursor = last_end ? *last_end : *start - 1;
+    auto first = last_end ? std::optional<UnixSeconds>(*last_end) : NextFireTime(*cron, *tz, cursor);
+    while (first && static_cast<int>(due.size()) < options_.max_new_runs_per_tick) {
+      auto next = NextFireTime(*cron, *tz, *first);
+      if (!next || *next > now) break;
+      if (end && *first > *end) break;
+      DataInterval interval{*first, *next, FormatDate(tz->ToLocal(*first))};
+      due.push_back(interval);
+      first = next;
+    }
+  } else {
+    // Only the latest interval; unpausing does not flood the backlog.
+    auto fire = PreviousFireTime(*cron, *tz, now);
+    if (fire && (!last_end || *fire > *last_end)) {
+      auto interval = IntervalEndingAt(*cron, *tz, *fire);
+      if (interval && (!start || interval->start >= *start) && (!end || interval->start <= *end)) {
+        due.push_back(*interval);
+      }
+    }
+  }
+
+  for (const auto& interval : due) {
+    RunRecord run;
+    run.strem_nm = schedule.strem_nm;
+    run.data_dt = interval.data_dt;
+    run.status = static_cast<int64_t>(RunStatus::kQueued);
+    run.run_typ = "scheduled";
+    run.params_json = "{}";
+    run.interval_start = UtcText(interval.start);
+    run.interval_end = UtcText(interval.end);
+    auto created = store_.CreateRun(run);
+    if (created.ok()) {
+      ++runs_created_;
+    } else if (created.status().code() != ErrorCode::kConflict) {
+      return created.status();
+    }
+    // A conflict: that data_dt has a run already (a backfill, a trigger, or
+    // a sub-daily schedule whose earlier interval fell on the same date).
+  }
+  return Status::Ok();
+}
+
+Status Scheduler::StartQueuedRuns() {
+  RunFilter filter;
+  filter.statuses = {RunStatus::kQueued, RunStatus::kRunning};
+  CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, store_.ListRuns(filter));
+  std::map<std::string, int64_t> active;
+  for (const auto& r : runs) {
+    if (r.status == static_cast<int64_t>(RunStatus::kRunning)) ++active[r.strem_nm];
+  }
+  std::vector<const RunRecord*> queued;
+  for (const auto& r : runs) {
+    if (r.status == static_cast<int64_t>(RunStatus::kQueued)) queued.push_back(&r);
+  }
+  // Oldest data first, then first come.
+  std::stable_sort(queued.begin(), queued.end(), [](const RunRecord* a, const RunRecord* b) {
+    return std::tie(a->data_dt, a->run_id) < std::tie(b->data_dt, b->run_id);
+  });
+  std::map<std::string, const Stream*> streams;
+  for (const auto& s : config_->streams) streams[s.strem_nm] = &s;
+  for (const RunRecord* r : queued) {
+    auto stream = streams.find(r->strem_nm);
+    int64_t limit = stream == streams.end() ? 1 : std::max<int64_t>(1, stream->second->max_active_runs);
+    if (paused_.count(r->strem_nm) || active[r->strem_nm] >= limit) continue;
+    CTL_RETURN_IF_ERROR(StartRun(*r));
+    ++active[r->strem_nm];
+  }
+  return Status::Ok();
+}
+
+Status Scheduler::StartRun(const RunRecord& queued) {
+  Status moved = store_.TransitionRun(queued.run_id, RunStatus::kQueued, RunStatus::kRunning, "");
+  if (moved.code() == ErrorCode::kConflict) return Status::Ok();  // cancelled meanwhile
+  CTL_RETURN_IF_ERROR(moved);
+  RunRecord run = queued;
+  run.status = static_cast<int64_t>(RunStatus::kRunning);
+  auto plan = Compile(*config_, run.strem_nm);
+  if (!plan.ok()) {
+    return store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,
+                                "cannot compile the stream: " + plan.status().message());
+  }
+  return engine_.Adopt(run, std::make_shared<const Plan>(std::move(*plan)));
+}
+
+}  // namespace ctlflow

@@ -1,0 +1,64 @@
+// Scheduler: turns cntl_cfg_schedule rows into stream runs and starts them.
+//
+// It never runs user code: it creates runs (status 2, queued) when their
+// interval is due, starts queued runs within max_active_runs by moving them
+// to running and handing them to the RunEngine, and reloads the control
+// tables when another process changes them. All of its state is in the
+// metadata store, so a restarted scheduler carries on where it stopped.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/clock.h"
+#include "compiler/compiler.h"
+#include "cron/fire_times.h"
+#include "executor/run_engine.h"
+#include "store/metadata_store.h"
+
+namespace ctlflow {
+
+struct SchedulerOptions {
+  // At most this many new runs per stream per tick, so a catchup of years
+  // does not stall the loop (the rest follow on the next ticks).
+  int max_new_runs_per_tick = 500;
+};
+
+class Scheduler {
+ public:
+  Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock, SchedulerOptions options = {});
+
+  // Marks attempts left running by a dead scheduler as interrupted (they
+  // will be retried) and adopts every run that is still running.
+  Status Recover();
+  // One pass: reload the config if it changed, create due runs, start
+  // queued runs. Cheap when nothing changed.
+  Status Tick();
+
+  // For tests and `ctlflow scheduler --once`: the runs created so far.
+  int64_t runs_created() const { return runs_created_; }
+
+ private:
+  Status ReloadIfChanged();
+  Status CreateDueRuns(const Schedule& schedule);
+  Status StartQueuedRuns();
+  Status StartRun(const RunRecord& run);
+
+  MetadataStore& store_;
+  RunEngine& engine_;
+  const Clock& clock_;
+  SchedulerOptions options_;
+
+  std::optional<int64_t> seen_change_;
+  std::optional<ControlConfig> config_;
+  std::set<std::string> paused_;
+  int64_t runs_created_ = 0;
+};
+
+// The local calendar date of an instant, and its UTC text, for run rows.
+std::string UtcText(UnixSeconds t);
+
+}  // namespace ctlflow
