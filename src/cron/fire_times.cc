@@ -27,7 +27,8 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 // falls on every weekday over the 400-year cycle, like every other date).
 bool CanEverMatch(const CronSpec& spec) {
   if (spec.minutes.none() || spec.hours.none()) return false;
-  static constexpr std::array<int, 13> kMaxDay = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr std::array<int, 13> kMaxDay = {0,  31, 29, 31, 30, 31, 30,
+                                                  31, 31, 30, 31, 30, 31};
   for (int m = 1; m <= 12; ++m) {
     for (int d = 1; d <= kMaxDay[static_cast<std::size_t>(m)]; ++d) {
       for (int w = 0; w < 7; ++w) {

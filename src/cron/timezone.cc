@@ -247,8 +247,7 @@ class PosixParser {
       CTL_ASSIGN_OR_RETURN(date.week, ParseNumber(1, what.c_str()));
       CTL_RETURN_IF_ERROR(Expect('.'));
       CTL_ASSIGN_OR_RETURN(date.wday, ParseNumber(1, what.c_str()));
-      if (date.month < 1 || date.month > 12 || date.week < 1 || date.week > 5 ||
-          date.wday > 6) {
+      if (date.month < 1 || date.month > 12 || date.week < 1 || date.week > 5 || date.wday > 6) {
         return Error("Mm.w.d needs m 1..12, w 1..5, d 0..6");
       }
     } else {
@@ -283,8 +282,8 @@ struct TimeZone::Data {
   std::vector<UnixSeconds> times;  // transition instants, strictly ascending
   std::vector<uint8_t> type_of;    // type index per transition
   std::vector<Type> types;
-  int initial_offset = 0;          // before the first transition
-  std::optional<PosixRule> rule;   // from the last transition on (or always)
+  int initial_offset = 0;         // before the first transition
+  std::optional<PosixRule> rule;  // from the last transition on (or always)
 
   int OffsetAt(UnixSeconds t) const {
     t = Clamp(t);
@@ -322,9 +321,7 @@ class ByteReader {
     for (int i = 0; i < 8; ++i) v = (v << 8) | U8();
     return static_cast<int64_t>(v);
   }
-  std::string_view View(std::size_t n) const {
-    return std::string_view(bytes_).substr(pos_, n);
-  }
+  std::string_view View(std::size_t n) const { return std::string_view(bytes_).substr(pos_, n); }
   void Skip(std::size_t n) { pos_ += n; }
 
  private:
@@ -375,8 +372,8 @@ Status CheckBlockFits(const ByteReader& in, const Header& h, uint64_t time_size,
   uint64_t need = h.BlockSize(time_size);
   if (need > in.Remaining()) {
     return Bad(std::string("truncated: the ") + which + " header announces " +
-               std::to_string(need) + " bytes of data but only " +
-               std::to_string(in.Remaining()) + " remain");
+               std::to_string(need) + " bytes of data but only " + std::to_string(in.Remaining()) +
+               " remain");
   }
   return Status::Ok();
 }
@@ -388,15 +385,15 @@ Status ReadBlock(ByteReader& in, const Header& h, int time_size, Data& data) {
   if (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) return Bad("isstdcnt is neither 0 nor typecnt");
   if (h.isutcnt != 0 && h.isutcnt != h.typecnt) return Bad("isutcnt is neither 0 nor typecnt");
   if (h.leapcnt != 0) {
-    return Bad("leap-second TZif files (right/...) are not supported; use the zone without "
-               "the right/ prefix");
+    return Bad(
+        "leap-second TZif files (right/...) are not supported; use the zone without "
+        "the right/ prefix");
   }
   data.times.resize(h.timecnt);
   for (uint32_t i = 0; i < h.timecnt; ++i) {
     data.times[i] = time_size == 8 ? in.I64() : in.I32();
     if (i > 0 && data.times[i] <= data.times[i - 1]) {
-      return Bad("transition times are not strictly ascending (entry " + std::to_string(i) +
-                 ")");
+      return Bad("transition times are not strictly ascending (entry " + std::to_string(i) + ")");
     }
   }
   data.type_of.resize(h.timecnt);
@@ -553,8 +550,7 @@ CivilTime TimeZone::ToLocal(UnixSeconds t) const {
   return CivilFromUnix(t + OffsetAt(t));
 }
 
-std::vector<OffsetTransition> TimeZone::TransitionsBetween(UnixSeconds from,
-                                                           UnixSeconds to) const {
+std::vector<OffsetTransition> TimeZone::TransitionsBetween(UnixSeconds from, UnixSeconds to) const {
   from = Clamp(from);
   to = Clamp(to);
   std::vector<OffsetTransition> out;
@@ -614,10 +610,9 @@ int64_t DaysFromCivil(int y, int m, int d) {
   // Count years from March so that the leap day ends the year.
   if (month <= 2) --year;
   int64_t era = FloorDiv(year, 400);
-  int64_t year_of_era = year - era * 400;                              // 0..399
-  int64_t day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + d - 1;   // from March 1
-  int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  int64_t year_of_era = year - era * 400;                            // 0..399
+  int64_t day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + d - 1;  // from March 1
+  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;  // 719468: 0000-03-01 to 1970-01-01
 }
 

@@ -32,11 +32,11 @@ inline constexpr UnixSeconds kMaxUnixSeconds = int64_t{1} << 55;
 // A calendar date and wall-clock time (proleptic Gregorian calendar).
 struct CivilTime {
   int year = 1970;
-  int month = 1;   // 1..12
-  int day = 1;     // 1..31
-  int hour = 0;    // 0..23
-  int minute = 0;  // 0..59
-  int second = 0;  // 0..59
+  int month = 1;    // 1..12
+  int day = 1;      // 1..31
+  int hour = 0;     // 0..23
+  int minute = 0;   // 0..59
+  int second = 0;   // 0..59
   int weekday = 4;  // 0=Sunday..6; filled by the conversions, ignored as input
 
   friend bool operator==(const CivilTime&, const CivilTime&) = default;

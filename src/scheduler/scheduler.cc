@@ -64,14 +64,15 @@ Status Scheduler::ReloadIfChanged() {
   CTL_ASSIGN_OR_RETURN(std::vector<TableRows> rows, store_.ReadConfigTables());
   CTL_ASSIGN_OR_RETURN(ControlConfig config, ConfigFromRows(rows));
   config_ = std::move(config);
-  CTL_ASSIGN_OR_RETURN(std::vector<std::string> paused, store_.PausedStreams());
-  paused_ = std::set<std::string>(paused.begin(), paused.end());
   seen_change_ = change;
   return Status::Ok();
 }
 
 Status Scheduler::Tick() {
   CTL_RETURN_IF_ERROR(ReloadIfChanged());
+  // Cheap enough to read every tick, and it may be set from this process.
+  CTL_ASSIGN_OR_RETURN(std::vector<std::string> paused, store_.PausedStreams());
+  paused_ = std::set<std::string>(paused.begin(), paused.end());
   std::map<std::string, const Stream*> streams;
   for (const auto& s : config_->streams) streams[s.strem_nm] = &s;
   for (const auto& schedule : config_->schedules) {

@@ -285,6 +285,25 @@ TEST_F(SchedulerTest, KillNineAndRestartLosesNothing) {
   for (const auto& r : Runs()) EXPECT_EQ(r["status"], 0) << r.dump();
 }
 
+TEST_F(SchedulerTest, ChangesToControlTablesArePickedUpWithoutARestart) {
+  int pid = CtlStart({"scheduler"});
+  ASSERT_GT(pid, 0);
+  // A stream scheduled every minute appears while the scheduler runs.
+  Apply("cntl_cfg_strem:\n  - {strem_nm: LIVE}\n"
+        "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: LIVE}\n"
+        "cntl_cfg_prcs:\n" + Sh("P", "G", 1, "exit 0\n") +
+        "cntl_cfg_schedule:\n  - {prcs_nm: LIVE, minutes: \"*\", hours: \"*\", day_month: \"*\", months: \"*\"}\n");
+  bool ran = WaitForLog([](const nlohmann::json& rows) { return !rows.empty() && rows[0]["status"] == 0; });
+  kill(pid, SIGTERM);
+  CliResult stopped = Finish(pid);
+  EXPECT_TRUE(ran) << stopped.out << stopped.err;
+  EXPECT_EQ(stopped.exit_code, 0);
+  auto runs = Runs();
+  ASSERT_GE(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["strem_nm"], "LIVE");
+  EXPECT_EQ(runs[0]["run_typ"], "scheduled");
+}
+
 TEST_F(SchedulerTest, SigtermDrainsRunningAttempts) {
   Apply("cntl_cfg_strem:\n  - {strem_nm: S}\n"
         "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"

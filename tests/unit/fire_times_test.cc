@@ -95,8 +95,7 @@ TEST(FireTimesTest, DailyInUtc) {
   EXPECT_EQ(Utc(NextFireTime(daily, utc, Z("2024-05-01 14:59:59"))), "2024-05-01 15:00:00Z");
   EXPECT_EQ(Utc(NextFireTime(daily, utc, Z("2024-12-31 16:00"))), "2025-01-01 15:00:00Z");
   EXPECT_EQ(Utc(PreviousFireTime(daily, utc, Z("2024-05-01 15:00"))), "2024-05-01 15:00:00Z");
-  EXPECT_EQ(Utc(PreviousFireTime(daily, utc, Z("2024-05-01 14:59:59"))),
-            "2024-04-30 15:00:00Z");
+  EXPECT_EQ(Utc(PreviousFireTime(daily, utc, Z("2024-05-01 14:59:59"))), "2024-04-30 15:00:00Z");
 }
 
 TEST(FireTimesTest, DailyInBangkok) {
@@ -106,8 +105,7 @@ TEST(FireTimesTest, DailyInBangkok) {
   EXPECT_EQ(Utc(NextFireTime(daily, bangkok, Z("2024-05-01 08:00"))), "2024-05-02 08:00:00Z");
   // 09:00Z is already 16:00 local.
   EXPECT_EQ(Utc(NextFireTime(daily, bangkok, Z("2024-05-01 09:00"))), "2024-05-02 08:00:00Z");
-  EXPECT_EQ(Utc(PreviousFireTime(daily, bangkok, Z("2024-05-01 07:59"))),
-            "2024-04-30 08:00:00Z");
+  EXPECT_EQ(Utc(PreviousFireTime(daily, bangkok, Z("2024-05-01 07:59"))), "2024-04-30 08:00:00Z");
   // A local date differs from the UTC date late in the UTC day.
   CronSpec morning = Cron("0 2 * * *");
   EXPECT_EQ(Utc(NextFireTime(morning, bangkok, Z("2024-05-01 18:00"))), "2024-05-01 19:00:00Z");
@@ -129,8 +127,7 @@ TEST(FireTimesTest, BerlinSpringForwardGapFiresOnceAtEndOfGap) {
   EXPECT_EQ(Utc(NextFireTime(spec, berlin, Z("2024-03-31 00:59:59"))), "2024-03-31 01:00:00Z");
   EXPECT_EQ(Utc(PreviousFireTime(spec, berlin, *t)), "2024-03-31 01:00:00Z");
   EXPECT_EQ(Utc(PreviousFireTime(spec, berlin, *t - 1)), "2024-03-30 01:30:00Z");
-  EXPECT_EQ(Utc(PreviousFireTime(spec, berlin, Z("2024-04-01 00:29"))),
-            "2024-03-31 01:00:00Z");
+  EXPECT_EQ(Utc(PreviousFireTime(spec, berlin, Z("2024-04-01 00:29"))), "2024-03-31 01:00:00Z");
   EXPECT_EQ(FiresOnLocalDay(spec, berlin, "2024-03-31").size(), 1u);
 }
 
@@ -360,11 +357,12 @@ TEST(FireTimesTest, MatchesTheDocumentedRuleMinuteByMinute) {
         local.minute = m;
         std::vector<UnixSeconds> at = berlin.FromLocal(local);
         // Gap: the first valid instant after it; overlap: the first one.
-        UnixSeconds t = at.empty() ? berlin.TransitionsBetween(SecondsFromCivil(local) - 7200,
-                                                               SecondsFromCivil(local))
-                                         .front()
-                                         .at
-                                   : at.front();
+        UnixSeconds t =
+            at.empty()
+                ? berlin.TransitionsBetween(SecondsFromCivil(local) - 7200, SecondsFromCivil(local))
+                      .front()
+                      .at
+                : at.front();
         if (expected.empty() || expected.back() != t) expected.push_back(t);
       }
     }

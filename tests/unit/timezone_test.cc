@@ -6,7 +6,6 @@
 #include "cron/timezone.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <cstdint>
@@ -208,8 +207,7 @@ TEST(CivilTimeTest, ParseCivilRejects) {
     Result<CivilTime> c = ParseCivil(bad);
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_EQ(c.status().code(), ErrorCode::kInvalid);
-    EXPECT_NE(c.status().message().find("YYYY-MM-DD"), std::string::npos)
-        << c.status().message();
+    EXPECT_NE(c.status().message().find("YYYY-MM-DD"), std::string::npos) << c.status().message();
     EXPECT_NE(c.status().message().find(std::string("'") + bad + "'"), std::string::npos)
         << c.status().message();
   }
@@ -508,8 +506,8 @@ TEST(TzifFileTest, FooterRuleDateForms) {
 TEST(TzifFileTest, FooterVersion3Extensions) {
   TempZoneDir dir;
   // Times beyond 24 h: Thursday of the 4th week at 26:00 = Friday 02:00.
-  TimeZone jerusalem = MustLoadBytes(dir, Tzif('3', {}, {}, {{7200, false}},
-                                               "IST-2IDT,M3.4.4/26,M10.5.0"));
+  TimeZone jerusalem =
+      MustLoadBytes(dir, Tzif('3', {}, {}, {{7200, false}}, "IST-2IDT,M3.4.4/26,M10.5.0"));
   EXPECT_EQ(jerusalem.OffsetAt(Z("2024-03-28 23:59:59")), 7200);
   EXPECT_EQ(jerusalem.OffsetAt(Z("2024-03-29 00:00:00")), 10800);
   // Negative times: one hour before midnight of the last Saturday-to-Sunday.
@@ -520,14 +518,13 @@ TEST(TzifFileTest, FooterVersion3Extensions) {
   EXPECT_EQ(nuuk.OffsetAt(Z("2024-10-27 01:00:00")), -7200);
   // DST all year: starts January 1 00:00, ends December 31 at 24:00 + 1 h.
   TimeZone permanent = MustLoadBytes(dir, FooterOnly("EST5EDT,0/0,J365/25"));
-  for (const char* t : {"2024-01-01 00:00:00", "2024-01-01 05:00:00", "2024-07-01 00:00:00",
-                        "2024-12-31 23:59:59", "2025-01-01 04:59:59", "2025-01-01 05:00:00",
-                        "2025-01-01 05:00:01"}) {
+  for (const char* t :
+       {"2024-01-01 00:00:00", "2024-01-01 05:00:00", "2024-07-01 00:00:00", "2024-12-31 23:59:59",
+        "2025-01-01 04:59:59", "2025-01-01 05:00:00", "2025-01-01 05:00:01"}) {
     EXPECT_EQ(permanent.OffsetAt(Z(t)), -14400) << t;
   }
   // Southern hemisphere with a 30-minute DST shift and explicit offsets.
-  TimeZone lord_howe =
-      MustLoadBytes(dir, FooterOnly("<+1030>-10:30<+11>-11,M10.1.0,M4.1.0"));
+  TimeZone lord_howe = MustLoadBytes(dir, FooterOnly("<+1030>-10:30<+11>-11,M10.1.0,M4.1.0"));
   EXPECT_EQ(lord_howe.OffsetAt(Z("2024-01-15 00:00:00")), 39600);
   EXPECT_EQ(lord_howe.OffsetAt(Z("2024-07-15 00:00:00")), 37800);
   // Negative DST (Dublin): "summer" time is standard, winter is the DST type.
@@ -538,8 +535,7 @@ TEST(TzifFileTest, FooterVersion3Extensions) {
 
 TEST(TzifFileTest, Version1File) {
   TempZoneDir dir;
-  TimeZone tz = MustLoadBytes(
-      dir, Tzif('\0', {1000, 2000}, {1, 0}, {{3600, false}, {7200, true}}));
+  TimeZone tz = MustLoadBytes(dir, Tzif('\0', {1000, 2000}, {1, 0}, {{3600, false}, {7200, true}}));
   EXPECT_EQ(tz.OffsetAt(-5000000000), 3600);
   EXPECT_EQ(tz.OffsetAt(999), 3600);
   EXPECT_EQ(tz.OffsetAt(1000), 7200);
@@ -554,8 +550,7 @@ TEST(TzifFileTest, Version1File) {
 
 TEST(TzifFileTest, BeforeFirstTransitionUsesFirstStandardType) {
   TempZoneDir dir;
-  TimeZone tz = MustLoadBytes(
-      dir, Tzif('2', {1000}, {0}, {{7200, true}, {3600, false}}, ""));
+  TimeZone tz = MustLoadBytes(dir, Tzif('2', {1000}, {0}, {{7200, true}, {3600, false}}, ""));
   EXPECT_EQ(tz.OffsetAt(999), 3600);
   EXPECT_EQ(tz.OffsetAt(1000), 7200);
   TimeZone all_dst = MustLoadBytes(dir, Tzif('2', {1000}, {1}, {{7200, true}, {10800, true}}, ""));
@@ -567,9 +562,9 @@ TEST(TzifFileTest, TransitionsThenFooter) {
   // 64-bit transitions before 1901 and after 2038, then the footer.
   const UnixSeconds early = Z("1850-01-01 00:00:00");
   const UnixSeconds late = Z("2050-01-01 00:00:00");
-  TimeZone tz = MustLoadBytes(dir, Tzif('2', {early, late}, {1, 2},
-                                        {{100, false}, {3600, false}, {3600, false}},
-                                        "CET-1CEST,M3.5.0,M10.5.0/3"));
+  TimeZone tz = MustLoadBytes(
+      dir, Tzif('2', {early, late}, {1, 2}, {{100, false}, {3600, false}, {3600, false}},
+                "CET-1CEST,M3.5.0,M10.5.0/3"));
   EXPECT_EQ(tz.OffsetAt(early - 1), 100);
   EXPECT_EQ(tz.OffsetAt(early), 3600);
   EXPECT_EQ(tz.OffsetAt(Z("2040-07-01 00:00:00")), 3600);  // table: no DST yet
@@ -642,13 +637,30 @@ TEST(TzifFileTest, MalformedFiles) {
 
 TEST(TzifFileTest, BadFooters) {
   TempZoneDir dir;
-  for (const char* footer :
-       {"CET", "CET-1CEST,M3.5.0", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
-        "CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,J0,J300", "CET-1CEST,J366,J300",
-        "CET-1CEST,366,300", "CET-1CEST,M3.5.0/168,M10.5.0", "CET-1CEST,M3.5.0,M10.5.0junk",
-        "C-1", "CET-25", "CET-1:60", "CET-1:00:60", "<CET-1", "<C?T>-1", "<+0>-1", "CET-1CE",
-        "-1", "CET-1CEST,", "CET-1CEST,M3.5.0,", "CET-1CEST,M3..0,M10.5.0", "CET1234-1",
-        "CET-1CEST-2X"}) {
+  for (const char* footer : {"CET",
+                             "CET-1CEST,M3.5.0",
+                             "CET-1CEST,M13.5.0,M10.5.0",
+                             "CET-1CEST,M3.6.0,M10.5.0",
+                             "CET-1CEST,M3.5.7,M10.5.0",
+                             "CET-1CEST,J0,J300",
+                             "CET-1CEST,J366,J300",
+                             "CET-1CEST,366,300",
+                             "CET-1CEST,M3.5.0/168,M10.5.0",
+                             "CET-1CEST,M3.5.0,M10.5.0junk",
+                             "C-1",
+                             "CET-25",
+                             "CET-1:60",
+                             "CET-1:00:60",
+                             "<CET-1",
+                             "<C?T>-1",
+                             "<+0>-1",
+                             "CET-1CE",
+                             "-1",
+                             "CET-1CEST,",
+                             "CET-1CEST,M3.5.0,",
+                             "CET-1CEST,M3..0,M10.5.0",
+                             "CET1234-1",
+                             "CET-1CEST-2X"}) {
     SCOPED_TRACE(footer);
     ExpectBad(dir, FooterOnly(footer), "bad footer TZ string");
   }
