@@ -15,12 +15,14 @@
 //  - Fall back (overlap): a local time that occurs twice, e.g. 02:30 on the
 //    day Berlin goes 03:00 -> 02:00, fires once, at the first (daylight
 //    time) occurrence. The repeated hour fires nothing the second time
-//    round: "*/15 * * * *" fires 96 times on Berlin's 25-hour day, with no
-//    fire between 02:45 CEST and 03:00 CET (one real hour).
+//    round: "*/15 * * * *" fires 96 times on Berlin's 25-hour day, and the
+//    fire after 02:45 CEST is 03:00 CET, 75 real minutes later.
 //
-// Since "earliest instant at or after M" is monotonic in M, fire times are
-// strictly ordered like the local minutes they come from, which is what
-// makes the day-by-day search below exact.
+// "Earliest instant at or after M" never decreases as M increases, so fire
+// times are in the order of the local minutes they come from (equal only
+// where minutes collapse in a gap). This is what makes the day-by-day search
+// exact: the next fire after t comes from the first matching minute later
+// than the latest wall time shown up to t.
 //
 // Search bound: a spec whose day columns can never match any real date
 // (e.g. "0 0 31 2 *", "0 0 30 2 *") is recognised up front and returns
