@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <regex>
 
 namespace ctlflow {
 
@@ -52,13 +53,57 @@ std::string LocalWorkerName() {
   return std::string(host) + ":" + std::to_string(getpid()) + "/local-";
 }
 
-std::string TodayUtc() {
+std::string UtcNow(const char* format) {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
   return buf;
+}
+
+std::string TodayUtc() { return UtcNow("%Y-%m-%d"); }
+
+Result<std::map<std::string, std::string>> ParseParams(const std::vector<std::string>& params) {
+  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+  std::map<std::string, std::string> out;
+  for (const auto& kv : params) {
+    size_t eq = kv.find('=');
+    std::string key = eq == std::string::npos ? kv : kv.substr(0, eq);
+    if (eq == std::string::npos || !std::regex_match(key, kName)) {
+      return Status::Invalid("--param '" + kv + "': expected name=value with a name of letters, digits and _");
+    }
+    out[key] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+SignalWatcher::SignalWatcher() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  thread_ = std::thread([this] {
+    timespec tick{0, 100 * 1000 * 1000};
+    while (!done_) {
+      int sig = sigtimedwait(&set_, nullptr, &tick);
+      if ((sig == SIGINT || sig == SIGTERM) && signal_ == 0) signal_ = sig;
+    }
+  });
+}
+
+SignalWatcher::~SignalWatcher() {
+  done_ = true;
+  thread_.join();
+  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+}
+
+std::string SignalWatcher::Describe() const {
+  switch (signal_) {
+    case SIGINT: return "interrupted (SIGINT)";
+    case SIGTERM: return "terminated (SIGTERM)";
+    default: return "";
+  }
 }
 
 Status CheckDate(const std::string& text, const std::string& flag) {

@@ -3,8 +3,14 @@
 // Subcommands are thin: they parse flags, call the layers, print.
 #pragma once
 
+#include <signal.h>
+
+#include <atomic>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "compiler/compiler.h"
@@ -29,6 +35,31 @@ std::string LocalWorkerName();
 
 // Today's date in UTC, YYYY-MM-DD.
 std::string TodayUtc();
+// The current UTC time in strftime format `format`.
+std::string UtcNow(const char* format);
+
+// --param name=value flags; names are letters, digits and _.
+Result<std::map<std::string, std::string>> ParseParams(const std::vector<std::string>& params);
+
+// Watches for SIGINT/SIGTERM so long-running commands can stop cleanly
+// instead of dying with attempts left "running". Construct it before any
+// thread starts: the signals are blocked in every thread and picked up by
+// one thread with sigtimedwait.
+class SignalWatcher {
+ public:
+  SignalWatcher();
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  int signal() const { return signal_; }  // 0 until one arrives
+  std::string Describe() const;           // "interrupted (SIGINT)", ...
+
+ private:
+  sigset_t set_, old_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> signal_{0};
+  std::thread thread_;
+};
 // Checks YYYY-MM-DD and that it is a real calendar date.
 Status CheckDate(const std::string& text, const std::string& flag);
 

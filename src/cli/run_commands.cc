@@ -1,12 +1,9 @@
 // Subcommands that compile and run streams, and show what ran: dag, run,
 // log, runs, init.
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 
 #include <iostream>
-#include <regex>
 #include <thread>
 
 #include "cli/commands.h"
@@ -75,42 +72,6 @@ class ProgressLine {
   bool shown_ = false;
 };
 
-// Turns SIGINT/SIGTERM into a cancelled run rather than a dead process with
-// attempts left "running". The signals are blocked in every thread and
-// picked up by one thread with sigtimedwait.
-class SignalCanceller {
- public:
-  explicit SignalCanceller(CancelToken* token) : token_(token) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    thread_ = std::thread([this] {
-      timespec tick{0, 200 * 1000 * 1000};
-      while (!done_) {
-        int sig = sigtimedwait(&set_, nullptr, &tick);
-        if (sig == SIGINT || sig == SIGTERM) {
-          signal_ = sig;
-          token_->Cancel(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
-        }
-      }
-    });
-  }
-  ~SignalCanceller() {
-    done_ = true;
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  int signal() const { return signal_; }
-
- private:
-  CancelToken* token_;
-  sigset_t set_, old_;
-  std::atomic<bool> done_{false};
-  std::atomic<int> signal_{0};
-  std::thread thread_;
-};
-
 }  // namespace
 
 Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int* exit_signal) {
@@ -123,15 +84,7 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   } request;
   request.data_dt = options.date.empty() ? TodayUtc() : options.date;
   CTL_RETURN_IF_ERROR(CheckDate(request.data_dt, "--date"));
-  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
-  for (const auto& kv : options.params) {
-    size_t eq = kv.find('=');
-    std::string key = eq == std::string::npos ? kv : kv.substr(0, eq);
-    if (eq == std::string::npos || !std::regex_match(key, kName)) {
-      return Status::Invalid("--param '" + kv + "': expected name=value with a name of letters, digits and _");
-    }
-    request.params[key] = kv.substr(eq + 1);
-  }
+  CTL_ASSIGN_OR_RETURN(request.params, ParseParams(options.params));
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
   request.parallel = options.parallel > 0 ? options.parallel : std::max(2, cpus);
 
@@ -153,8 +106,7 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   record.start_dt = NowTimestamp();
   CTL_ASSIGN_OR_RETURN(record.run_id, store->CreateRun(record));
 
-  CancelToken cancel;
-  SignalCanceller signals(&cancel);
+  SignalWatcher signals;
   RunEngine engine(*store, connections, home.path, clock,
                    EngineOptions{request.parallel, LocalWorkerName()});
   CTL_RETURN_IF_ERROR(engine.Adopt(record, std::make_shared<const Plan>(std::move(plan))));
@@ -162,8 +114,8 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   RunSummary summary;
   bool cancel_sent = false;
   while (engine.IsActive(record.run_id)) {
-    if (cancel.cancelled() && !cancel_sent) {
-      engine.CancelAll(cancel.reason());
+    if (signals.signal() != 0 && !cancel_sent) {
+      engine.CancelAll(signals.Describe());
       cancel_sent = true;
     }
     CTL_ASSIGN_OR_RETURN(auto finished, engine.Poll(std::chrono::milliseconds(200),

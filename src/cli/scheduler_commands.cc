@@ -1,12 +1,8 @@
 // The daemon and the commands that steer it: scheduler, trigger, backfill,
 // pause, unpause, clear, cancel. They talk through the metadata store only,
 // so they work whether or not a scheduler is running right now.
-#include <signal.h>
-
-#include <atomic>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -19,20 +15,6 @@ namespace ctlflow {
 
 namespace {
 
-Result<std::map<std::string, std::string>> ParseParams(const std::vector<std::string>& params) {
-  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
-  std::map<std::string, std::string> out;
-  for (const auto& kv : params) {
-    size_t eq = kv.find('=');
-    std::string key = eq == std::string::npos ? kv : kv.substr(0, eq);
-    if (eq == std::string::npos || !std::regex_match(key, kName)) {
-      return Status::Invalid("--param '" + kv + "': expected name=value with a name of letters, digits and _");
-    }
-    out[key] = kv.substr(eq + 1);
-  }
-  return out;
-}
-
 Status RequireStream(MetadataStore& store, const std::string& stream) {
   CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
   for (const auto& s : config.streams)
@@ -40,44 +22,7 @@ Status RequireStream(MetadataStore& store, const std::string& stream) {
   return Status::NotFound("unknown stream '" + stream + "' in cntl_cfg_strem");
 }
 
-std::string Stamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// SIGINT/SIGTERM -> a flag the daemon loop reads.
-class StopSignal {
- public:
-  StopSignal() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    thread_ = std::thread([this] {
-      timespec tick{0, 100 * 1000 * 1000};
-      while (!done_) {
-        int sig = sigtimedwait(&set_, nullptr, &tick);
-        if (sig == SIGINT || sig == SIGTERM) signal_ = sig;
-      }
-    });
-  }
-  ~StopSignal() {
-    done_ = true;
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  int signal() const { return signal_; }
-
- private:
-  sigset_t set_, old_;
-  std::atomic<bool> done_{false};
-  std::atomic<int> signal_{0};
-  std::thread thread_;
-};
+std::string Stamp() { return UtcNow("%Y-%m-%dT%H:%M:%SZ"); }
 
 // Dates D1..D2 inclusive, YYYY-MM-DD.
 std::vector<std::string> DatesBetween(const std::string& from, const std::string& to) {
@@ -116,7 +61,7 @@ Result<std::vector<RunClear>> ClearsFor(MetadataStore& store, const RunRecord& r
 
 Status CmdScheduler(const Home& home, int workers, bool once) {
   // Before any thread starts, so every thread has the signals blocked.
-  StopSignal stop;
+  SignalWatcher stop;
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
   ConnectionRegistry connections(home.path);
   SystemClock clock;

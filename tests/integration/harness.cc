@@ -139,6 +139,15 @@ std::string CtlflowTest::ReadFile(const std::string& path) {
   return s.str();
 }
 
+bool CtlflowTest::ProcessGone(int pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    if (stat.empty() || stat.find(") Z") != std::string::npos) return true;
+    usleep(20 * 1000);
+  }
+  return false;
+}
+
 nlohmann::json CtlflowTest::Log(const std::vector<std::string>& filters) {
   std::vector<std::string> args{"log", "--json"};
   args.insert(args.end(), filters.begin(), filters.end());

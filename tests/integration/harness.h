@@ -38,6 +38,8 @@ class CtlflowTest : public ::testing::Test {
   // Writes a file under the home (or an absolute path) and returns its path.
   std::string WriteFile(const std::string& relative, const std::string& content);
   std::string ReadFile(const std::string& path);
+  // Waits up to ~2 s for a process to be gone (or a zombie).
+  bool ProcessGone(int pid);
   // Rows of cntl_cfg_log via `ctlflow log --json` with extra filters.
   nlohmann::json Log(const std::vector<std::string>& filters = {});
 

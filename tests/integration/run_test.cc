@@ -288,13 +288,7 @@ TEST_F(CtlflowTest, InterruptCancelsTheRunAndStopsItsProcessTree) {
   EXPECT_EQ(runs[0]["status"], 97);
   // The grandchild `sleep 60` went with its process group.
   int child = std::stoi(ReadFile(pid_file));
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    std::string stat = ReadFile("/proc/" + std::to_string(child) + "/stat");
-    gone = stat.empty() || stat.find(") Z") != std::string::npos;
-    if (!gone) usleep(20 * 1000);
-  }
-  EXPECT_TRUE(gone) << "sleep " << child << " survived the cancel";
+  EXPECT_TRUE(ProcessGone(child)) << "sleep " << child << " survived the cancel";
 }
 
 TEST_F(CtlflowTest, RunRejectsBadFlagsAndUnknownStreams) {

@@ -159,13 +159,7 @@ TEST_F(SchedulerTest, TimeoutKillsTheWholeProcessTree) {
   EXPECT_EQ(row["status"], 98);
   EXPECT_NE(row["message"].get<std::string>().find("timeout_s = 1"), std::string::npos) << row.dump();
   int child = std::stoi(ReadFile(pid_file));
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    std::string stat = ReadFile("/proc/" + std::to_string(child) + "/stat");
-    gone = stat.empty() || stat.find(") Z") != std::string::npos;
-    if (!gone) usleep(20 * 1000);
-  }
-  EXPECT_TRUE(gone) << "the grandchild sleep survived the timeout";
+  EXPECT_TRUE(ProcessGone(child)) << "the grandchild sleep survived the timeout";
 }
 
 TEST_F(SchedulerTest, SqlTimeoutInterruptsTheStatement) {
