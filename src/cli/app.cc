@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include "common/identity.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -47,11 +49,7 @@ Result<ControlConfig> LoadConfig(MetadataStore& store) {
   return ConfigFromRows(rows);
 }
 
-std::string LocalWorkerName() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
-  return std::string(host) + ":" + std::to_string(getpid()) + "/local-";
-}
+std::string LocalWorkerName() { return ProcessIdentity() + "/local-"; }
 
 std::string UtcNow(const char* format) {
   std::time_t now = std::time(nullptr);

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/identity.h"
 #include <nlohmann/json.hpp>
 
 #include "executor/run_engine.h"
@@ -104,6 +105,7 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   record.run_typ = "manual";
   record.params_json = nlohmann::json(request.params).dump();
   record.start_dt = NowTimestamp();
+  record.owner = ProcessIdentity();
   CTL_ASSIGN_OR_RETURN(record.run_id, store->CreateRun(record));
 
   SignalWatcher signals;

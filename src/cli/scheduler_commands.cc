@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/identity.h"
 #include "cron/timezone.h"
 #include "scheduler/scheduler.h"
 
@@ -66,7 +67,9 @@ Status CmdScheduler(const Home& home, int workers, bool once) {
   ConnectionRegistry connections(home.path);
   SystemClock clock;
   RunEngine engine(*store, connections, home.path, clock, EngineOptions{workers, LocalWorkerName()});
-  Scheduler scheduler(*store, engine, clock);
+  SchedulerOptions scheduler_options;
+  scheduler_options.identity = ProcessIdentity();
+  Scheduler scheduler(*store, engine, clock, scheduler_options);
   CTL_RETURN_IF_ERROR(scheduler.Recover());
   std::cout << Stamp() << " scheduler started on " << home.path << " with " << workers << " workers" << std::endl;
   std::map<int64_t, std::string> printed;

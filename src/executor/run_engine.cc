@@ -290,15 +290,13 @@ Status RunEngine::Release(ActiveRun& run) {
   return Status::Ok();
 }
 
-Status RunEngine::CheckWaits(ActiveRun& run, bool force) {
-  (void)force;
+Status RunEngine::CheckWaits(ActiveRun& run) {
   const auto& nodes = run.plan->nodes();
   for (auto it = run.waiting.begin(); it != run.waiting.end();) {
     int i = *it;
     const PlanNode& n = nodes[i];
     NodeRun& s = run.nodes[i];
     std::string missing;
-    bool trigger = false;
     for (const auto& e : n.external) {
       CTL_ASSIGN_OR_RETURN(bool done, store_.HasSucceeded(e.prcs_nm, run.record.data_dt));
       if (done) continue;
@@ -314,11 +312,9 @@ Status RunEngine::CheckWaits(ActiveRun& run, bool force) {
         other.message = "triggered by " + n.name + " of run " + std::to_string(run.record.run_id);
         auto created = store_.CreateRun(other);
         if (!created.ok() && created.status().code() != ErrorCode::kConflict) return created.status();
-        trigger = true;
       }
       break;
     }
-    (void)trigger;
     if (missing.empty()) {
       CTL_RETURN_IF_ERROR(store_.TransitionAttempt(run.record.run_id, n.name, s.attempt,
                                                    AttemptStatus::kWaiting, AttemptStatus::kQueued,
@@ -564,7 +560,7 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
       if (!run->cancelling && run->cancel.cancelled()) CTL_RETURN_IF_ERROR(StartCancel(*run));
       if (draining_ || run->cancelling) continue;
       CTL_RETURN_IF_ERROR(Release(*run));
-      if (check_waits) CTL_RETURN_IF_ERROR(CheckWaits(*run, true));
+      if (check_waits) CTL_RETURN_IF_ERROR(CheckWaits(*run));
       CTL_RETURN_IF_ERROR(CheckRetries(*run));
     }
     CTL_RETURN_IF_ERROR(Dispatch());

@@ -99,7 +99,7 @@ class RunEngine {
   Status Load(ActiveRun& run);
   Status Propagate(ActiveRun& run, int node, bool ok);
   Status Release(ActiveRun& run);
-  Status CheckWaits(ActiveRun& run, bool force);
+  Status CheckWaits(ActiveRun& run);
   Status CheckRetries(ActiveRun& run);
   Status Dispatch();
   Status Apply(Completion done);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/identity.h"
+
 namespace ctlflow {
 
 std::string UtcText(UnixSeconds t) { return FormatDateTime(CivilFromUnix(t)); }
@@ -37,16 +39,27 @@ Scheduler::Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock
     : store_(store), engine_(engine), clock_(clock), options_(options) {}
 
 Status Scheduler::Recover() {
-  CTL_ASSIGN_OR_RETURN(auto interrupted,
-                       store_.RecoverInterrupted("interrupted: the process running this attempt stopped "
-                                                 "before it finished; it will be retried"));
-  (void)interrupted;
   CTL_RETURN_IF_ERROR(ReloadIfChanged());
+  return AdoptOrphans();
+}
+
+Status Scheduler::AdoptOrphans() {
+  last_orphan_check_ = clock_.Now();
   RunFilter filter;
   filter.statuses = {RunStatus::kRunning};
   CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> running, store_.ListRuns(filter));
   for (const auto& run : running) {
     if (engine_.IsActive(run.run_id)) continue;
+    if (!run.owner.empty() && run.owner != options_.identity && ProcessAlive(run.owner)) continue;
+    Status claimed = store_.ClaimRun(run.run_id, run.owner, options_.identity);
+    if (claimed.code() == ErrorCode::kConflict) continue;  // someone else took it
+    CTL_RETURN_IF_ERROR(claimed);
+    std::string why = run.owner.empty() ? std::string("the process running this attempt")
+                                        : run.owner;
+    CTL_ASSIGN_OR_RETURN(auto interrupted,
+                         store_.RecoverInterrupted(run.run_id, "interrupted: " + why +
+                                                                   " stopped before it finished; it will be retried"));
+    (void)interrupted;
     auto plan = Compile(*config_, run.strem_nm);
     if (!plan.ok()) {
       CTL_RETURN_IF_ERROR(store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,
@@ -83,7 +96,9 @@ Status Scheduler::Tick() {
     }
     CTL_RETURN_IF_ERROR(CreateDueRuns(schedule));
   }
-  return StartQueuedRuns();
+  CTL_RETURN_IF_ERROR(StartQueuedRuns());
+  if (clock_.Now() - last_orphan_check_ >= std::chrono::seconds(5)) CTL_RETURN_IF_ERROR(AdoptOrphans());
+  return Status::Ok();
 }
 
 Status Scheduler::CreateDueRuns(const Schedule& schedule) {
@@ -184,8 +199,10 @@ Status Scheduler::StartRun(const RunRecord& queued) {
   Status moved = store_.TransitionRun(queued.run_id, RunStatus::kQueued, RunStatus::kRunning, "");
   if (moved.code() == ErrorCode::kConflict) return Status::Ok();  // cancelled meanwhile
   CTL_RETURN_IF_ERROR(moved);
+  CTL_RETURN_IF_ERROR(store_.ClaimRun(queued.run_id, queued.owner, options_.identity));
   RunRecord run = queued;
   run.status = static_cast<int64_t>(RunStatus::kRunning);
+  run.owner = options_.identity;
   auto plan = Compile(*config_, run.strem_nm);
   if (!plan.ok()) {
     return store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,

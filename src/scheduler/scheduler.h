@@ -25,14 +25,18 @@ struct SchedulerOptions {
   // At most this many new runs per stream per tick, so a catchup of years
   // does not stall the loop (the rest follow on the next ticks).
   int max_new_runs_per_tick = 500;
+  // Recorded as the owner of the runs this scheduler executes.
+  std::string identity;
 };
 
 class Scheduler {
  public:
   Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock, SchedulerOptions options = {});
 
-  // Marks attempts left running by a dead scheduler as interrupted (they
-  // will be retried) and adopts every run that is still running.
+  // Takes over every running run whose owner is gone (a scheduler or a
+  // foreground run that was killed): its attempts left running are marked
+  // interrupted (they will be retried) and the run is adopted. Tick does
+  // this too, every few seconds.
   Status Recover();
   // One pass: reload the config if it changed, create due runs, start
   // queued runs. Cheap when nothing changed.
@@ -46,6 +50,7 @@ class Scheduler {
   Status CreateDueRuns(const Schedule& schedule);
   Status StartQueuedRuns();
   Status StartRun(const RunRecord& run);
+  Status AdoptOrphans();
 
   MetadataStore& store_;
   RunEngine& engine_;
@@ -56,6 +61,7 @@ class Scheduler {
   std::optional<ControlConfig> config_;
   std::set<std::string> paused_;
   int64_t runs_created_ = 0;
+  Clock::TimePoint last_orphan_check_{};
 };
 
 // The local calendar date of an instant, and its UTC text, for run rows.

@@ -55,6 +55,9 @@ struct RunRecord {
   // For scheduled runs: the data interval [start, end) in UTC, ISO text.
   std::string interval_start, interval_end;
   bool cancel_requested = false;
+  // The process executing a running run, "host:pid"; a run whose owner has
+  // died is taken over by the next scheduler.
+  std::string owner;
 };
 
 // Attempts to re-run in a cleared run: a process's attempts numbered
@@ -140,9 +143,14 @@ class MetadataStore {
   virtual Status SetPaused(const std::string& strem_nm, bool paused) = 0;
   virtual Result<std::vector<std::string>> PausedStreams() = 0;
 
-  // Attempts left "running" by a process that died: each becomes
+  // Makes `owner` the owner of a running run, if it is still owned by
+  // `expected_owner` (compare-and-set: two schedulers never both take it).
+  virtual Status ClaimRun(int64_t run_id, const std::string& expected_owner,
+                          const std::string& owner) = 0;
+  // Attempts of a run left "running" by a process that died: each becomes
   // up_for_retry (6) with `message`, so a new attempt follows. Returns them.
-  virtual Result<std::vector<AttemptRecord>> RecoverInterrupted(const std::string& message) = 0;
+  virtual Result<std::vector<AttemptRecord>> RecoverInterrupted(int64_t run_id,
+                                                                const std::string& message) = 0;
 
   // Attempts (rows of cntl_cfg_log), identified by (run_id, prcs_nm, attempt).
   virtual Status InsertAttempt(const AttemptRecord& attempt) = 0;

@@ -72,7 +72,7 @@ class SqliteMetadataStore final : public MetadataStore {
         " data_dt TEXT NOT NULL, status INTEGER NOT NULL, run_typ TEXT NOT NULL,"
         " params TEXT NOT NULL DEFAULT '{}', queued_dt TEXT, start_dt TEXT, end_dt TEXT,"
         " message TEXT, interval_start TEXT, interval_end TEXT,"
-        " cancel_requested INTEGER NOT NULL DEFAULT 0)"));
+        " cancel_requested INTEGER NOT NULL DEFAULT 0, owner TEXT)"));
     CTL_RETURN_IF_ERROR(db_.Exec(
         "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_once "
         "ON cntl_strem_run (strem_nm, data_dt) WHERE run_typ <> 'manual'"));
@@ -190,12 +190,13 @@ class SqliteMetadataStore final : public MetadataStore {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = db_.Query(
         "INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
-        " queued_dt, start_dt, message, interval_start, interval_end)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING run_id",
+        " queued_dt, start_dt, message, interval_start, interval_end, owner)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING run_id",
         {run.strem_nm, run.data_dt, run.status, run.run_typ,
          run.params_json.empty() ? std::string("{}") : run.params_json,
          run.queued_dt.empty() ? NowTimestamp() : run.queued_dt, OptText(run.start_dt),
-         OptText(run.message), OptText(run.interval_start), OptText(run.interval_end)});
+         OptText(run.message), OptText(run.interval_start), OptText(run.interval_end),
+         OptText(run.owner)});
     if (!r.ok()) {
       if (r.status().message().find("UNIQUE") != std::string::npos) {
         return Status::Conflict("stream " + run.strem_nm + " already has a run for data_dt " +
@@ -293,8 +294,22 @@ class SqliteMetadataStore final : public MetadataStore {
     return out;
   }
 
-  Result<std::vector<AttemptRecord>> RecoverInterrupted(const std::string& message) override {
+  Status ClaimRun(int64_t run_id, const std::string& expected_owner, const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("UPDATE cntl_af.cntl_strem_run SET owner = ?1 WHERE run_id = ?2"
+                                   " AND status = ?3 AND coalesce(owner, '') = ?4",
+                                   {owner, run_id, static_cast<int64_t>(RunStatus::kRunning), expected_owner}));
+    if (r.changes != 1) {
+      return Status::Conflict("run " + std::to_string(run_id) + " is no longer running under " +
+                              (expected_owner.empty() ? std::string("no owner") : expected_owner));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<AttemptRecord>> RecoverInterrupted(int64_t run_id, const std::string& message) override {
     LogFilter running;
+    running.run_id = run_id;
     running.status = static_cast<int64_t>(AttemptStatus::kRunning);
     CTL_ASSIGN_OR_RETURN(std::vector<AttemptRecord> stuck, QueryLog(running));
     std::vector<AttemptRecord> recovered;
@@ -345,7 +360,7 @@ class SqliteMetadataStore final : public MetadataStore {
     }
     std::string sql =
         "SELECT run_id, strem_nm, data_dt, status, run_typ, params, queued_dt, start_dt, end_dt,"
-        " message, interval_start, interval_end, cancel_requested FROM cntl_af.cntl_strem_run"
+        " message, interval_start, interval_end, cancel_requested, owner FROM cntl_af.cntl_strem_run"
         " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR run_id = ?2)"
         " AND (?3 IS NULL OR data_dt = ?3)" +
         (statuses.empty() ? std::string() : " AND status IN (" + statuses + ")") +
@@ -370,6 +385,7 @@ class SqliteMetadataStore final : public MetadataStore {
       run.interval_start = ValueToString(row[10]);
       run.interval_end = ValueToString(row[11]);
       run.cancel_requested = std::get<int64_t>(row[12]) != 0;
+      run.owner = ValueToString(row[13]);
       out.push_back(std::move(run));
     }
     TrimToLimit(&out, filter.limit);

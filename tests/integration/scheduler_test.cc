@@ -298,6 +298,35 @@ TEST_F(SchedulerTest, ChangesToControlTablesArePickedUpWithoutARestart) {
   EXPECT_EQ(runs[0]["run_typ"], "scheduled");
 }
 
+TEST_F(SchedulerTest, AKilledForegroundRunIsFinishedByTheSchedulerAndALiveOneIsLeftAlone) {
+  Apply("cntl_cfg_strem:\n  - {strem_nm: S}\n"
+        "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
+        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, "sleep 0.8\n") + Sh("P2", "G", 2, "exit 0\n"));
+  // Alive: a scheduler started meanwhile must not touch it.
+  int live = CtlStart({"run", "S", "--date", "2024-04-01"});
+  ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) { return !rows.empty() && rows[0]["status"] == 1; }));
+  ASSERT_EQ(Ctl({"scheduler", "--once"}).exit_code, 0);
+  CliResult done = Finish(live);
+  EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_EQ(Log({"--date", "2024-04-01"}).size(), 2u);
+
+  // Killed: the scheduler takes the run over and finishes it.
+  int dead = CtlStart({"run", "S", "--date", "2024-04-02"});
+  ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) { return rows.size() == 3 && rows[2]["status"] == 1; }));
+  kill(dead, SIGKILL);
+  Finish(dead);
+  CliResult sched = Ctl({"scheduler", "--once"});
+  ASSERT_EQ(sched.exit_code, 0) << sched.out << sched.err;
+  auto log = Log({"--date", "2024-04-02"});
+  ASSERT_EQ(log.size(), 3u) << log.dump(2);
+  EXPECT_EQ(log[0]["status"], 6);
+  EXPECT_NE(log[0]["message"].get<std::string>().find("interrupted"), std::string::npos);
+  EXPECT_EQ(log[1]["status"], 0);
+  EXPECT_EQ(log[1]["prcs_nm"], "P1");
+  EXPECT_EQ(log[2]["status"], 0);
+  EXPECT_EQ(Runs()[1]["status"], 0);
+}
+
 TEST_F(SchedulerTest, SigtermDrainsRunningAttempts) {
   Apply("cntl_cfg_strem:\n  - {strem_nm: S}\n"
         "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
