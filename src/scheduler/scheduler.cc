@@ -112,15 +112,8 @@ Status Scheduler::CreateDueRuns(const Schedule& schedule) {
   const std::optional<UnixSeconds> end = LocalToUtc(schedule.end_dt, *tz);
 
   // Where the last scheduled interval ended.
-  RunFilter filter;
-  filter.stream = schedule.strem_nm;
-  CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, store_.ListRuns(filter));
-  std::optional<UnixSeconds> last_end;
-  for (const auto& r : runs) {
-    if (r.run_typ != "scheduled") continue;
-    auto e = ParseUtc(r.interval_end);
-    if (e && (!last_end || *e > *last_end)) last_end = e;
-  }
+  CTL_ASSIGN_OR_RETURN(std::string last_end_text, store_.LastIntervalEnd(schedule.strem_nm));
+  const std::optional<UnixSeconds> last_end = ParseUtc(last_end_text);
 
   std::vector<DataInterval> due;
   if (schedule.catchup && (last_end || start)) {

@@ -131,6 +131,8 @@ class MetadataStore {
   virtual Status TransitionRun(int64_t run_id, RunStatus from, RunStatus to,
                                const std::string& message) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+  // The end of the newest scheduled interval of a stream ("" if none).
+  virtual Result<std::string> LastIntervalEnd(const std::string& strem_nm) = 0;
   // Asks the process running the run to cancel it; a queued run is
   // cancelled at once. Returns the run's status before the request.
   virtual Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) = 0;

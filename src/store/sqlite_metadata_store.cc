@@ -207,6 +207,15 @@ class SqliteMetadataStore final : public MetadataStore {
     return std::get<int64_t>(r->rows.at(0).at(0));
   }
 
+  Result<std::string> LastIntervalEnd(const std::string& strem_nm) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("SELECT max(interval_end) FROM cntl_af.cntl_strem_run"
+                                   " WHERE strem_nm = ?1 AND run_typ = 'scheduled'",
+                                   {strem_nm}));
+    return ValueToString(r.rows.at(0).at(0));
+  }
+
   Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) override {
     std::lock_guard<std::mutex> lock(mu_);
     SqliteTransaction tx(db_);
