@@ -58,6 +58,7 @@ struct RunEngine::Completion {
   int64_t run_id;
   int node;
   int64_t attempt;
+  int slot;
   ProcessOutcome outcome;
 };
 
@@ -68,6 +69,7 @@ RunEngine::RunEngine(MetadataStore& store, const ConnectionRegistry& connections
       home_(std::move(home)),
       clock_(clock),
       options_(std::move(options)),
+      slot_busy_(static_cast<size_t>(std::max(1, options_.workers)), false),
       pool_(std::make_unique<WorkerPool>(std::max(1, options_.workers))) {}
 
 RunEngine::~RunEngine() {
@@ -359,9 +361,14 @@ Status RunEngine::CheckRetries(ActiveRun& run) {
   return Status::Ok();
 }
 
-// Hands queued attempts to free worker slots, oldest first.
-Status RunEngine::Dispatch() {
-  while (!draining_ && !dispatch_.empty() && running_total_ < static_cast<size_t>(std::max(1, options_.workers))) {
+// Hands queued attempts to free worker slots, oldest first. The attempt is
+// marked running here, on the loop's thread, inside the loop's batch; the
+// worker thread only runs it. The caller submits `start` after the batch
+// has committed, so no process starts before its row says so.
+Status RunEngine::Dispatch(std::vector<std::function<void(int)>>* start) {
+  while (!draining_ && !dispatch_.empty()) {
+    auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
+    if (free_slot == slot_busy_.end()) break;
     auto [run_id, node] = dispatch_.front();
     dispatch_.pop_front();
     auto it = runs_.find(run_id);
@@ -369,44 +376,42 @@ Status RunEngine::Dispatch() {
     ActiveRun& run = *it->second;
     NodeRun& s = run.nodes[node];
     if (run.cancelling || s.state != NodeState::kQueued) continue;
+    const int slot = static_cast<int>(free_slot - slot_busy_.begin()) + 1;
+    const PlanNode* n = &run.plan->nodes()[node];
+    const int64_t attempt = s.attempt;
+    const std::string log_path =
+        (run.log_dir / (SafeFileName(n->name) + "." + std::to_string(attempt) + ".log")).string();
+    const std::string worker = options_.worker_name + std::to_string(slot);
+    CTL_RETURN_IF_ERROR(store_.TransitionAttempt(run.record.run_id, n->name, attempt,
+                                                 AttemptStatus::kQueued, AttemptStatus::kRunning,
+                                                 AttemptUpdate{.start_dt = NowTimestamp(),
+                                                               .log_path = log_path,
+                                                               .worker_nm = worker}));
+    *free_slot = true;
     s.state = NodeState::kRunning;
     --run.counts.queued;
     ++run.counts.running;
     ++running_total_;
-    const PlanNode* n = &run.plan->nodes()[node];
-    int64_t attempt = s.attempt;
-    std::string log_path = (run.log_dir / (SafeFileName(n->name) + "." + std::to_string(attempt) + ".log")).string();
     ActiveRun* r = &run;
-    pool_->Submit([this, r, n, node, attempt, log_path](int slot) {
-      std::string worker = options_.worker_name + std::to_string(slot);
-      ProcessOutcome outcome;
-      Status st = store_.TransitionAttempt(r->record.run_id, n->name, attempt, AttemptStatus::kQueued,
-                                           AttemptStatus::kRunning,
-                                           AttemptUpdate{.start_dt = NowTimestamp(),
-                                                         .log_path = log_path,
-                                                         .worker_nm = worker});
-      if (!st.ok()) {
-        outcome.message = "could not record the start: " + st.message();
-      } else {
-        AppendLogLine(log_path, "attempt " + std::to_string(attempt) + " of " + n->name +
-                                    " for data_dt " + r->record.data_dt + " (run " +
-                                    std::to_string(r->record.run_id) + ") on " + worker);
-        ProcessContext ctx;
-        ctx.home = home_;
-        ctx.process = &n->process;
-        ctx.strem_nm = r->record.strem_nm;
-        ctx.data_dt = r->record.data_dt;
-        ctx.run_id = r->record.run_id;
-        ctx.attempt = attempt;
-        ctx.params = r->params;
-        ctx.log_path = log_path;
-        ctx.connections = &connections_;
-        ctx.cancel = &r->cancel;
-        outcome = RunProcess(ctx);
-      }
+    start->push_back([this, r, n, node, attempt, slot, log_path, worker](int) {
+      AppendLogLine(log_path, "attempt " + std::to_string(attempt) + " of " + n->name +
+                                  " for data_dt " + r->record.data_dt + " (run " +
+                                  std::to_string(r->record.run_id) + ") on " + worker);
+      ProcessContext ctx;
+      ctx.home = home_;
+      ctx.process = &n->process;
+      ctx.strem_nm = r->record.strem_nm;
+      ctx.data_dt = r->record.data_dt;
+      ctx.run_id = r->record.run_id;
+      ctx.attempt = attempt;
+      ctx.params = r->params;
+      ctx.log_path = log_path;
+      ctx.connections = &connections_;
+      ctx.cancel = &r->cancel;
+      ProcessOutcome outcome = RunProcess(ctx);
       {
         std::lock_guard<std::mutex> lock(mu_);
-        completions_.push_back(Completion{r->record.run_id, node, attempt, std::move(outcome)});
+        completions_.push_back(Completion{r->record.run_id, node, attempt, slot, std::move(outcome)});
       }
       cv_.notify_one();
     });
@@ -417,6 +422,7 @@ Status RunEngine::Dispatch() {
 
 Status RunEngine::Apply(Completion done) {
   --running_total_;
+  slot_busy_[static_cast<size_t>(done.slot - 1)] = false;
   auto it = runs_.find(done.run_id);
   if (it == runs_.end()) return Status::Internal("a completion for an unknown run");
   ActiveRun& run = *it->second;
@@ -550,28 +556,34 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
   std::vector<RunSummary> finished;
   const auto deadline = clock_.Now() + max_wait;
   auto last_report = clock_.Now();
-  auto last_wait_check = Clock::TimePoint{};
+  std::deque<Completion> done;
   while (true) {
-    CTL_RETURN_IF_ERROR(CheckCancelRequests());
-    bool check_waits = recheck_waits_ || clock_.Now() - last_wait_check >= std::chrono::milliseconds(100);
-    recheck_waits_ = false;
-    if (check_waits) last_wait_check = clock_.Now();
-    for (auto& [id, run] : runs_) {
-      if (!run->cancelling && run->cancel.cancelled()) CTL_RETURN_IF_ERROR(StartCancel(*run));
-      if (draining_ || run->cancelling) continue;
-      CTL_RETURN_IF_ERROR(Release(*run));
-      if (check_waits) CTL_RETURN_IF_ERROR(CheckWaits(*run));
-      CTL_RETURN_IF_ERROR(CheckRetries(*run));
-    }
-    CTL_RETURN_IF_ERROR(Dispatch());
-    for (auto it = runs_.begin(); it != runs_.end();) {
-      CTL_ASSIGN_OR_RETURN(bool done, MaybeFinish(*it->second, &finished));
-      it = done ? runs_.erase(it) : std::next(it);
-    }
-    bool more_ready = std::any_of(runs_.begin(), runs_.end(), [this](const auto& entry) {
-      return !entry.second->ready.empty() && !entry.second->cancelling && !draining_;
-    });
-    if (more_ready || recheck_waits_) continue;
+    // One iteration's state changes commit together (group commit).
+    std::vector<std::function<void(int)>> start;
+    CTL_RETURN_IF_ERROR(store_.Batch([&]() -> Status {
+      for (auto& c : done) CTL_RETURN_IF_ERROR(Apply(std::move(c)));
+      done.clear();
+      CTL_RETURN_IF_ERROR(CheckCancelRequests());
+      bool check_waits = recheck_waits_ || clock_.Now() - last_wait_check_ >= std::chrono::milliseconds(100);
+      recheck_waits_ = false;
+      if (check_waits) last_wait_check_ = clock_.Now();
+      for (auto& [id, run] : runs_) {
+        if (!run->cancelling && run->cancel.cancelled()) CTL_RETURN_IF_ERROR(StartCancel(*run));
+        if (draining_ || run->cancelling) continue;
+        CTL_RETURN_IF_ERROR(Release(*run));
+        if (check_waits) CTL_RETURN_IF_ERROR(CheckWaits(*run));
+        CTL_RETURN_IF_ERROR(CheckRetries(*run));
+      }
+      CTL_RETURN_IF_ERROR(Dispatch(&start));
+      for (auto it = runs_.begin(); it != runs_.end();) {
+        CTL_ASSIGN_OR_RETURN(bool over, MaybeFinish(*it->second, &finished));
+        it = over ? runs_.erase(it) : std::next(it);
+      }
+      return Status::Ok();
+    }));
+    for (auto& task : start) pool_->Submit(std::move(task));
+
+    if (recheck_waits_) continue;
     if (!finished.empty() || runs_.empty() || (draining_ && running_total_ == 0)) break;
     auto now = clock_.Now();
     if (now >= deadline) break;
@@ -582,13 +594,11 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
     });
     auto wait = std::min<std::chrono::steady_clock::duration>(
         deadline - now, std::chrono::milliseconds(timers ? 50 : 250));
-    std::deque<Completion> done;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, wait, [this] { return !completions_.empty(); });
       done.swap(completions_);
     }
-    for (auto& c : done) CTL_RETURN_IF_ERROR(Apply(std::move(c)));
     if (progress_ && clock_.Now() - last_report >= std::chrono::milliseconds(500)) {
       last_report = clock_.Now();
       for (auto& [id, run] : runs_) {
@@ -596,6 +606,12 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
         progress_(run->counts);
       }
     }
+  }
+  // Completions taken but not applied yet go back for the next Poll.
+  if (!done.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    completions_.insert(completions_.begin(), std::make_move_iterator(done.begin()),
+                        std::make_move_iterator(done.end()));
   }
   return finished;
 }

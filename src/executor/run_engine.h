@@ -6,8 +6,9 @@
 // processes are done, retrying, waiting, queued or pending. Poll() is the
 // engine's loop: it releases ready processes (a status-2 row, then a worker
 // slot), checks dependency waits and retry timers, and applies the outcomes
-// that worker threads post back. Only Poll's thread writes final states;
-// workers only move their own attempt queued -> running and run it.
+// that worker threads post back. Only Poll's thread writes to the store,
+// one transaction per loop iteration (group commit); workers only run
+// attempts.
 // `ctlflow run` drives one run with it in the foreground; the scheduler
 // daemon drives many.
 #pragma once
@@ -101,7 +102,7 @@ class RunEngine {
   Status Release(ActiveRun& run);
   Status CheckWaits(ActiveRun& run);
   Status CheckRetries(ActiveRun& run);
-  Status Dispatch();
+  Status Dispatch(std::vector<std::function<void(int)>>* start);
   Status Apply(Completion done);
   Status StartCancel(ActiveRun& run);
   Status CheckCancelRequests();
@@ -119,9 +120,11 @@ class RunEngine {
   // Queued attempts waiting for a worker slot: (run_id, node).
   std::deque<std::pair<int64_t, int>> dispatch_;
   size_t running_total_ = 0;
+  std::vector<bool> slot_busy_;  // worker slots, for worker_nm "...-<slot>"
   bool draining_ = false;
   bool recheck_waits_ = false;
   Clock::TimePoint last_cancel_check_{};
+  Clock::TimePoint last_wait_check_{};
   ProgressCallback progress_;
 
   std::mutex mu_;  // guards completions_

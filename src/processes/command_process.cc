@@ -60,10 +60,10 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
   out.status = AttemptStatus::kFailed;
 
   auto env = ContextEnvironment(ctx);
+  // Per attempt (the log path is), so no earlier attempt's file can be here.
   std::string result_file = ctx.log_path + ".result.json";
   env.emplace_back("CTLFLOW_RESULT_FILE", result_file);
   std::error_code ec;
-  fs::remove(result_file, ec);
 
   auto words = SplitShellWords(p.af_parm);
   if (!words.ok()) {

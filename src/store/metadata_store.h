@@ -120,6 +120,11 @@ class MetadataStore {
   // Runs user SQL (one or more statements); returns the last statement's rows.
   virtual Result<QueryResult> ExecuteSql(const std::string& sql) = 0;
 
+  // Runs fn's reads and writes as one transaction (group commit): all of
+  // them are durable together when it returns Ok, none if fn fails. Other
+  // threads' calls wait until it ends.
+  virtual Status Batch(const std::function<Status()>& fn) = 0;
+
   // A number that changes whenever another connection commits; the
   // scheduler reloads the config when it moves.
   virtual Result<int64_t> ChangeCounter() = 0;

@@ -163,12 +163,19 @@ std::string SqliteDb::LastError() const { return sqlite3_errmsg(db_.get()); }
 SqliteTransaction::~SqliteTransaction() { Rollback(); }
 
 Status SqliteTransaction::Begin() {
+  // Inside an enclosing transaction (a batch), join it: the outer one
+  // commits or rolls back everything.
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    joined_ = true;
+    return Status::Ok();
+  }
   CTL_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
   open_ = true;
   return Status::Ok();
 }
 
 Status SqliteTransaction::Commit() {
+  if (joined_) return Status::Ok();
   if (!open_) return Status::Internal("commit without an open transaction");
   Status st = db_.Exec("COMMIT");
   if (st.ok()) open_ = false;

@@ -75,7 +75,8 @@ class SqliteDb {
   std::unique_ptr<sqlite3, Closer> db_;
 };
 
-// Runs a function inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. Inside an open
+// transaction it joins that one instead (no nesting in SQLite).
 class SqliteTransaction {
  public:
   explicit SqliteTransaction(SqliteDb& db) : db_(db) {}
@@ -87,6 +88,7 @@ class SqliteTransaction {
  private:
   SqliteDb& db_;
   bool open_ = false;
+  bool joined_ = false;
 };
 
 }  // namespace ctlflow

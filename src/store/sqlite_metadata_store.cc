@@ -50,7 +50,7 @@ class SqliteMetadataStore final : public MetadataStore {
   explicit SqliteMetadataStore(SqliteDb db) : db_(std::move(db)) {}
 
   Status Migrate() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     SqliteTransaction tx(db_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     for (const auto& t : ControlTableDefs()) {
@@ -113,7 +113,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<int64_t> SchemaVersion() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
                          db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
     if (IsNull(r.rows[0][0])) return int64_t{0};
@@ -121,14 +121,14 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<TableRows>> ReadConfigTables() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     return ReadConfigLocked();
   }
 
   Result<std::vector<TableChangeSummary>> ApplyChanges(const std::vector<TableChange>& changes,
                                                        const ConfigValidator& validate,
                                                        bool dry_run) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     SqliteTransaction tx(db_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::vector<TableChangeSummary> summaries;
@@ -147,7 +147,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<QueryResult> ExecuteSql(const std::string& sql) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     QueryResult last;
     const char* cursor = sql.c_str();
     int statement = 0;
@@ -180,14 +180,22 @@ class SqliteMetadataStore final : public MetadataStore {
     return last;
   }
 
+  Status Batch(const std::function<Status()>& fn) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    SqliteTransaction tx(db_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_RETURN_IF_ERROR(fn());
+    return tx.Commit();
+  }
+
   Result<int64_t> ChangeCounter() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("PRAGMA cntl_af.data_version"));
     return std::get<int64_t>(r.rows.at(0).at(0));
   }
 
   Result<int64_t> CreateRun(const RunRecord& run) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     auto r = db_.Query(
         "INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
         " queued_dt, start_dt, message, interval_start, interval_end, owner)"
@@ -208,7 +216,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::string> LastIntervalEnd(const std::string& strem_nm) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
                          db_.Query("SELECT max(interval_end) FROM cntl_af.cntl_strem_run"
                                    " WHERE strem_nm = ?1 AND run_typ = 'scheduled'",
@@ -217,7 +225,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     SqliteTransaction tx(db_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT status FROM cntl_af.cntl_strem_run"
@@ -247,7 +255,7 @@ class SqliteMetadataStore final : public MetadataStore {
       return Status::Invalid(std::string("a ") + RunStatusName(static_cast<int64_t>(from)) +
                              " run cannot be cleared; wait until it has finished");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     SqliteTransaction tx(db_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::string now = NowTimestamp();
@@ -272,7 +280,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<RunClear>> ListClears(int64_t run_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
                          db_.Query("SELECT prcs_nm, max(after_attempt) FROM cntl_af.cntl_run_clear"
                                    " WHERE run_id = ?1 GROUP BY prcs_nm ORDER BY prcs_nm",
@@ -283,7 +291,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Status SetPaused(const std::string& strem_nm, bool paused) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
         db_.Query("INSERT INTO cntl_af.cntl_strem_state (strem_nm, paused, upt_dt) VALUES (?1, ?2, ?3)"
@@ -295,7 +303,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<std::string>> PausedStreams() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT strem_nm FROM cntl_af.cntl_strem_state"
                                                   " WHERE paused = 1 ORDER BY strem_nm"));
     std::vector<std::string> out;
@@ -304,7 +312,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Status ClaimRun(int64_t run_id, const std::string& expected_owner, const std::string& owner) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
                          db_.Query("UPDATE cntl_af.cntl_strem_run SET owner = ?1 WHERE run_id = ?2"
                                    " AND status = ?3 AND coalesce(owner, '') = ?4",
@@ -342,7 +350,7 @@ class SqliteMetadataStore final : public MetadataStore {
                               RunStatusName(static_cast<int64_t>(from)) + " -> " +
                               RunStatusName(static_cast<int64_t>(to)));
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     bool finished = to != RunStatus::kRunning;
     std::string now = NowTimestamp();
     CTL_ASSIGN_OR_RETURN(
@@ -362,7 +370,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     std::string statuses;
     for (RunStatus st : filter.statuses) {
       statuses += (statuses.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(st));
@@ -406,7 +414,7 @@ class SqliteMetadataStore final : public MetadataStore {
       return Status::Internal(std::string("an attempt cannot start as ") +
                               AttemptStatusName(a.status));
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     auto r = db_.Query(
         "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
         " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm)"
@@ -432,7 +440,7 @@ class SqliteMetadataStore final : public MetadataStore {
                               AttemptStatusName(static_cast<int64_t>(from)) + " -> " +
                               AttemptStatusName(static_cast<int64_t>(to)) + " for " + prcs_nm);
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
         db_.Query("UPDATE cntl_af.cntl_cfg_log SET status = ?1,"
@@ -453,7 +461,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& f) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     std::string sql =
         "SELECT prcs_nm, data_dt, start_dt, end_dt, status, message, source_row, target_row,"
         " run_id, attempt, strem_nm, log_path, worker_nm FROM cntl_af.cntl_cfg_log"
@@ -490,7 +498,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
                          db_.Query("SELECT 1 FROM cntl_af.cntl_cfg_log WHERE prcs_nm = ?1"
                                    " AND data_dt = ?2 AND status = 0 LIMIT 1",
@@ -619,7 +627,8 @@ class SqliteMetadataStore final : public MetadataStore {
     return summary;
   }
 
-  std::mutex mu_;
+  // Recursive, so a Batch can call the other methods while holding it.
+  std::recursive_mutex mu_;
   SqliteDb db_;
 };
 
