@@ -12,8 +12,9 @@
       start_dt(next) - end_dt(previous) from `ctlflow log --json`, pools the
       pairs of all runs and prints a markdown table: p50, p99 and max of that
       dependency-to-start latency, the same for each attempt's own
-      end_dt - start_dt, and the time from launching `ctlflow run` to the
-      first start_dt and from the last end_dt to the process's exit.
+      end_dt - start_dt, the mean chain step (last end_dt - first start_dt)
+      / (n - 1), and the time from launching `ctlflow run` to the first
+      start_dt and from the last end_dt to the process's exit.
 
 Percentiles are nearest-rank. Log timestamps are "YYYY-MM-DD HH:MM:SS.mmm"
 UTC, so every single difference is a whole number of ms and may be off by
@@ -87,7 +88,7 @@ def pct(values, p):
 
 def latency(names_path, runs_path):
     names = [line.strip() for line in open(names_path) if line.strip()]
-    gaps, spans, startup, shutdown = [], [], [], []
+    gaps, spans, startup, shutdown, steps = [], [], [], [], []
     for rep, launch, exit_, log_path in read_tsv(runs_path):
         rows = json.load(open(log_path))
         by_name = {}
@@ -103,6 +104,7 @@ def latency(names_path, runs_path):
         gaps += [round((start[i + 1] - end[i]) * 1000) for i in range(len(names) - 1)]
         spans += [round((end[i] - start[i]) * 1000) for i in range(len(names))]
         startup.append((start[0] - float(launch)) * 1000)
+        steps.append((end[-1] - start[0]) * 1000 / (len(names) - 1))
         shutdown.append((float(exit_) - end[-1]) * 1000)
     if not gaps:
         raise SystemExit("analyze.py: no chain runs to analyse")
@@ -119,10 +121,13 @@ def latency(names_path, runs_path):
         "handing it to a worker, up to the worker taking start_dt")
     row("attempt: end_dt − start_dt", spans,
         "running UPDATE, log-file line, spawning and waiting for `true`, waking the main loop")
+    print(f"| one chain step: (last end_dt − first start_dt) ÷ {len(names) - 1} | {runs} | "
+          f"{statistics.median(steps):.3f} | – | {max(steps):.3f} | "
+          "the sum of the two rows above, averaged over the chain (median over runs) |")
     print(f"| launch to first start_dt | {runs} | {statistics.median(startup):.0f} | – | "
           f"{max(startup):.0f} | process start, open the store, compile, create the run (median over runs) |")
     print(f"| last end_dt to exit | {runs} | {statistics.median(shutdown):.0f} | – | "
-          f"{max(shutdown):.0f} | finish the run row, print the summary, exit (median over runs) |")
+          f"{max(shutdown):.0f} | finish the run row, read and print the attempt table, stop the threads, exit (median over runs) |")
 
 
 def main(argv):
