@@ -18,11 +18,13 @@
 #   make       `make -r -j2 -f SHAPE.mk` (all targets in one .PHONY rule,
 #              recipe `true`, every edge spelled out) in an empty folder.
 #   snakemake  `snakemake -s SHAPE.smk -d DIR --cores 2 --quiet`, wildcard
-#              rules with touch() outputs and shell "true", in a fresh folder.
+#              rules with touch() outputs and shell "true", in a fresh folder;
+#              and again with `--scheduler greedy`, because the default
+#              scheduler solves an ILP over the ready jobs in every round.
 #
 # Each (tool, shape) gets 1 warm-up and then $reps timed runs; the tools take
-# turns inside each repetition so that a change in machine load hits all
-# three. Any run that fails or exceeds $limit_s stops that (tool, shape) and
+# turns inside each repetition so that a change in machine load hits them
+# all. Any run that fails or exceeds $limit_s stops that (tool, shape) and
 # is reported as what happened, not as a number.
 #
 # After the chain runs it reads `ctlflow log --json` of each timed chain run
@@ -53,7 +55,7 @@ while (($#)); do
     --reps) reps="$2"; shift 2 ;;
     --snakemake-reps) snake_reps="$2"; shift 2 ;;
     --limit) limit_s="$2"; shift 2 ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "orchestration_bench.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -119,9 +121,11 @@ run_once() {
       (cd "$dir" && timeout "$limit_s" make -r -j2 -f "$tmp/$shape.mk" >/dev/null 2>"$dir/err") || rc=$?
       exit_epoch=$EPOCHREALTIME
       ;;
-    snakemake)
+    snakemake|snakemake-greedy)
+      local extra=()
+      [[ $tool == snakemake-greedy ]] && extra=(--scheduler greedy)
       launch_epoch=$EPOCHREALTIME
-      timeout "$limit_s" snakemake -s "$tmp/$shape.smk" -d "$dir" --cores 2 --quiet \
+      timeout "$limit_s" snakemake -s "$tmp/$shape.smk" -d "$dir" --cores 2 "${extra[@]}" --quiet \
         >/dev/null 2>"$dir/err" || rc=$?
       exit_epoch=$EPOCHREALTIME
       ;;
@@ -133,7 +137,7 @@ run_once() {
   local done_count=$expected
   case $tool in
     ctlflow) done_count=$("$ctl" --home "$dir/home" log --json | jq '[.[] | select(.status == 0)] | length') ;;
-    snakemake) done_count=$(find "$dir/t" -type f | wc -l) ;;
+    snakemake*) done_count=$(find "$dir/t" -type f | wc -l) ;;
   esac
   if ((done_count != expected)); then
     run_status="failed ($done_count of $expected tasks done)"
@@ -147,13 +151,13 @@ run_once() {
 declare -A stopped=()
 for shape in "${shapes[@]}"; do
   for ((rep = 0; rep <= reps; rep++)); do
-    for tool in ctlflow make snakemake; do
+    for tool in ctlflow make snakemake snakemake-greedy; do
       [[ -n ${stopped[$tool.$shape]:-} ]] && continue
-      if [[ $tool == snakemake ]] && ((rep > snake_reps)); then continue; fi
+      if [[ $tool == snakemake* ]] && ((rep > snake_reps)); then continue; fi
       dir=$tmp/run/$tool.$shape.$rep
       run_once "$tool" "$shape" "$dir"
       printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$shape" "$rep" "$run_status" "$run_ms" >>"$tmp/times.tsv"
-      printf '%-9s %-6s %s: %s ms %s\n' "$tool" "$shape" \
+      printf '%-16s %-6s %s: %s ms %s\n' "$tool" "$shape" \
         "$( ((rep == 0)) && echo warm-up || echo "run $rep")" "$run_ms" "$run_status" >&2
       if [[ $run_status != ok ]]; then
         stopped[$tool.$shape]=1
@@ -185,6 +189,7 @@ fi
 rm -rf "$tmp/run/recursion"
 
 "$py" "$analyze" table "$tmp/times.tsv" "$tmp/tasks.tsv" >"$tmp/rows.md"
+"$py" "$analyze" greedy "$tmp/times.tsv" "$tmp/tasks.tsv" >"$tmp/greedy.md"
 latency_ok=1
 "$py" "$analyze" latency "$tmp/chain_names.txt" "$tmp/chain_runs.tsv" >"$tmp/latency.md" 2>"$tmp/latency.err" ||
   latency_ok=0
@@ -198,6 +203,7 @@ if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]
   commit="$commit (with uncommitted changes)"
 fi
 total_s=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+tmp_fs=$(findmnt -n -o FSTYPE --target "$tmp" 2>/dev/null || echo "unknown file system")
 
 {
   echo "## Orchestration overhead"
@@ -208,7 +214,8 @@ total_s=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", 
   echo "on $(nproc) cores of ${cpu:-an unknown CPU} (shared and noisy: read the"
   echo "medians and the ratios, not single numbers); $("$cxx" --version | head -n 1), Release build;"
   echo "$(make --version | head -n 1); Snakemake $(snakemake --version 2>/dev/null || echo '?') on Python $("$py" -c 'import platform; print(platform.python_version())')."
-  echo "The whole benchmark took ${total_s} s."
+  echo "The measurements took ${total_s} s (after the build). Homes and work folders were under"
+  echo "\`${TMPDIR:-/tmp}\` ($tmp_fs)."
   echo
   echo "Wall time of one run to completion, median (min) in ms over the timed runs;"
   echo "ms/task = median ÷ tasks. Every task runs \`true\`, so every tool spawns one"
@@ -219,14 +226,15 @@ total_s=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", 
   cat "$tmp/rows.md"
   echo
   echo "What is timed (1 warm-up, then $reps timed runs per tool and shape, $snake_reps for"
-  echo "Snakemake; the three tools take turns within each repetition; a run is"
+  echo "each Snakemake variant; the tools take turns within each repetition; a run is"
   echo "stopped after $limit_s s):"
   echo
   echo "- **ctlflow**: \`ctlflow --home H run BENCH_<SHAPE> --date $data_dt --parallel 2 >/dev/null\`,"
   echo "  a foreground run to completion: it opens the store, compiles the plan,"
-  echo "  writes every attempt to \`cntl_cfg_log\` (queued, running, success: one"
-  echo "  INSERT and two UPDATEs per task in SQLite, WAL mode), a log file per"
-  echo "  attempt, and at the end prints the run's attempt table. The rows were"
+  echo "  records every attempt in \`cntl_cfg_log\` (queued, running, success: one"
+  echo "  INSERT and two UPDATEs per task in SQLite, WAL mode, committed by the"
+  echo "  engine loop), writes a log file per attempt, and at the end prints the"
+  echo "  run's attempt table. The rows were"
   echo "  applied beforehand, untimed, into a fresh home per run. The shapes are"
   echo "  prcs_typ 3 command processes (\`af_path_nm\` \`true\`, empty \`af_parm\`) in one"
   echo "  group; the edges come from \`prir\`: 1..1,000 for the chain, 1 and 2 for"
@@ -240,8 +248,18 @@ total_s=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", 
   echo "  is \`true\` (run through bash). Snakemake keeps per-output metadata in"
   echo "  \`DIR/.snakemake\`. The Snakefile raises Python's recursion limit, because"
   echo "  Snakemake builds its DAG recursively $snake_recursion_note."
+
   echo
   echo "Graphs: \`bench/orchestration/graphs.py\` writes all three tools' files."
+  echo
+  echo "Snakemake's default scheduler (\`ilp\`) builds and solves an integer program"
+  echo "(PuLP + CBC) over the ready jobs in every scheduling round, which is what"
+  echo "makes the wide shapes slow for it. The same Snakefiles with"
+  echo "\`--scheduler greedy\`, in the same repetitions:"
+  echo
+  echo "| shape | snakemake --scheduler greedy ms | ms/task | ctlflow ÷ snakemake greedy |"
+  echo "|---|---:|---:|---:|"
+  cat "$tmp/greedy.md"
   if [[ -n $failures ]]; then
     echo
     echo "Runs that did not finish as expected (that tool and shape was not repeated):"
@@ -256,7 +274,10 @@ total_s=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", 
     echo "the runs: for each consecutive pair of the chain, how long after the"
     echo "previous process's \`end_dt\` the next one's \`start_dt\` was taken. The log"
     echo "has millisecond timestamps, so each sample is a whole ms and may be off by"
-    echo "one either way; a p50 of 0 or 1 means \"below the resolution\"."
+    echo "one either way; a p50 of 0 or 1 means \"below the resolution\". Both"
+    echo "timestamps are taken by the engine loop (which marks an attempt running"
+    echo "before it hands it to a worker), so the hand-off to a worker and the spawn"
+    echo "count in the attempt's own span; the chain step is the whole cycle."
     echo
     cat "$tmp/latency.md"
   else

@@ -6,6 +6,10 @@
       and is left out; status "ok" or what went wrong). TASKS_TSV rows:
       shape  tasks  label. Prints the markdown table rows, one per shape.
 
+  analyze.py greedy TIMES_TSV TASKS_TSV
+      The same for tool "snakemake-greedy" (Snakemake --scheduler greedy),
+      with the ratio ctlflow / it.
+
   analyze.py latency CHAIN_NAMES RUN_TSV
       RUN_TSV rows: rep  launch_epoch_s  exit_epoch_s  log_json_path, one per
       timed ctlflow chain run. For each consecutive pair of the chain it takes
@@ -77,6 +81,23 @@ def table(times_path, tasks_path):
         print("| " + " | ".join(row) + " |")
 
 
+def greedy(times_path, tasks_path):
+    """Rows for Snakemake with --scheduler greedy, next to ctlflow."""
+    samples, failures = {}, {}
+    for tool, shape, rep, status, ms in read_tsv(times_path):
+        if status != "ok":
+            failures.setdefault((tool, shape), status)
+        elif int(rep) > 0:
+            samples.setdefault((tool, shape), []).append(float(ms))
+    for shape, ntasks, label in read_tsv(tasks_path):
+        n = int(ntasks)
+        text, m = cell(samples.get(("snakemake-greedy", shape), []), failures.get(("snakemake-greedy", shape)))
+        _, c = cell(samples.get(("ctlflow", shape), []), failures.get(("ctlflow", shape)))
+        per_task = f"{m / n:.2f}" if m is not None else "–"
+        ratio = f"{c / m:.2f}×" if m is not None and c is not None else "–"
+        print(f"| {label} | {text} | {per_task} | {ratio} |")
+
+
 def parse_ts(text):
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
 
@@ -117,10 +138,12 @@ def latency(names_path, runs_path):
     print("| interval | samples | p50 ms | p99 ms | max ms | what it covers |")
     print("|---|---:|---:|---:|---:|---|")
     row("dependency to start: start_dt(next) − end_dt(previous)", gaps,
-        "final UPDATE of the finished attempt, releasing the next process, its queued INSERT, "
-        "handing it to a worker, up to the worker taking start_dt")
+        "on the engine loop's thread, in one iteration: the finished attempt's success UPDATE, "
+        "releasing the next process (queued INSERT) and marking it running (start_dt), all before "
+        "that iteration's transaction commits and before any worker is involved")
     row("attempt: end_dt − start_dt", spans,
-        "running UPDATE, log-file line, spawning and waiting for `true`, waking the main loop")
+        "the rest of that iteration and its COMMIT, handing the attempt to a worker thread, "
+        "log-file lines, spawning and waiting for `true`, posting the outcome and waking the loop")
     print(f"| one chain step: (last end_dt − first start_dt) ÷ {len(names) - 1} | {runs} | "
           f"{statistics.median(steps):.3f} | – | {max(steps):.3f} | "
           "the sum of the two rows above, averaged over the chain (median over runs) |")
@@ -136,6 +159,8 @@ def main(argv):
         return 0 if len(argv) >= 2 else 2
     if argv[1] == "table" and len(argv) == 4:
         table(argv[2], argv[3])
+    elif argv[1] == "greedy" and len(argv) == 4:
+        greedy(argv[2], argv[3])
     elif argv[1] == "latency" and len(argv) == 4:
         latency(argv[2], argv[3])
     else:

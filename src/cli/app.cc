@@ -80,11 +80,12 @@ SignalWatcher::SignalWatcher() {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
+  sigaddset(&set_, SIGUSR1);  // only used to wake the thread when done
   pthread_sigmask(SIG_BLOCK, &set_, &old_);
   thread_ = std::thread([this] {
-    timespec tick{0, 100 * 1000 * 1000};
     while (!done_) {
-      int sig = sigtimedwait(&set_, nullptr, &tick);
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0) continue;
       if ((sig == SIGINT || sig == SIGTERM) && signal_ == 0) signal_ = sig;
     }
   });
@@ -92,6 +93,7 @@ SignalWatcher::SignalWatcher() {
 
 SignalWatcher::~SignalWatcher() {
   done_ = true;
+  pthread_kill(thread_.native_handle(), SIGUSR1);
   thread_.join();
   pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
