@@ -129,6 +129,25 @@ int main(int argc, char** argv) {
   auto* cancel = app.add_subcommand("cancel", "stop a run: its attempts end, it is marked cancelled");
   cancel->add_option("run_id", cancel_run)->required();
 
+  auto* conn = app.add_subcommand("connection", "named connections (warehouses, lakehouses) and their secrets");
+  conn->require_subcommand(1);
+  ConnectionDef conn_def;
+  auto* conn_add = conn->add_subcommand("add", "add or replace a connection");
+  conn_add->add_option("name", conn_def.conn_nm)->required();
+  conn_add->add_option("--type", conn_def.conn_typ, "sqlite, postgres or lakehouse")->required();
+  conn_add->add_option("--url", conn_def.url, "sqlite: a folder; postgres: postgresql://...; lakehouse: file://...")
+      ->required();
+  conn_add->add_option("--password-env", conn_def.password_env, "environment variable holding the password");
+  conn_add->add_option("--password-file", conn_def.password_file, "owner-only file holding the password");
+  bool conn_json = false;
+  auto* conn_list = conn->add_subcommand("list", "list connections (secrets are never shown)");
+  conn_list->add_flag("--json", conn_json);
+  std::string conn_name;
+  auto* conn_test = conn->add_subcommand("test", "open a connection and run a trivial query");
+  conn_test->add_option("name", conn_name)->required();
+  auto* conn_remove = conn->add_subcommand("remove", "remove a connection no process uses");
+  conn_remove->add_option("name", conn_name)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -171,6 +190,10 @@ int main(int argc, char** argv) {
   else if (*unpause) status = CmdPause(*home, unpause_stream, false);
   else if (*clear) status = CmdClear(*home, clear_stream, clear_date, clear_failed, clear_processes);
   else if (*cancel) status = CmdCancel(*home, cancel_run);
+  else if (*conn_add) status = CmdConnectionAdd(*home, conn_def);
+  else if (*conn_list) status = CmdConnectionList(*home, conn_json);
+  else if (*conn_test) status = CmdConnectionTest(*home, conn_name);
+  else if (*conn_remove) status = CmdConnectionRemove(*home, conn_name);
 
   if (!status.ok()) {
     std::cerr << "ctlflow: error: " << status.message() << "\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "store/metadata_store.h"
 
 namespace ctlflow {
 
@@ -50,5 +51,10 @@ Status CmdPause(const Home& home, const std::string& stream, bool paused);
 Status CmdClear(const Home& home, const std::string& stream, const std::string& date, bool failed_only,
                 const std::vector<std::string>& processes);
 Status CmdCancel(const Home& home, int64_t run_id);
+
+Status CmdConnectionAdd(const Home& home, const ConnectionDef& def);
+Status CmdConnectionList(const Home& home, bool json);
+Status CmdConnectionTest(const Home& home, const std::string& name);
+Status CmdConnectionRemove(const Home& home, const std::string& name);
 
 }  // namespace ctlflow

@@ -60,6 +60,17 @@ struct RunRecord {
   std::string owner;
 };
 
+// A named connection (warehouse, lakehouse). Secrets are never stored: only
+// where to find them (an environment variable or an owner-only file).
+struct ConnectionDef {
+  std::string conn_nm;
+  std::string conn_typ;  // sqlite | postgres | lakehouse
+  std::string url;
+  std::string password_env;
+  std::string password_file;
+  std::string upt_dt;
+};
+
 // Attempts to re-run in a cleared run: a process's attempts numbered
 // <= after_attempt no longer count.
 struct RunClear {
@@ -145,6 +156,11 @@ class MetadataStore {
   // earlier attempts stay in the log. One transaction.
   virtual Status ClearRun(int64_t run_id, RunStatus from, const std::vector<RunClear>& clears) = 0;
   virtual Result<std::vector<RunClear>> ListClears(int64_t run_id) = 0;
+
+  // Named connections (cntl_af.cntl_conn), by name.
+  virtual Result<std::vector<ConnectionDef>> ListConnections() = 0;
+  virtual Status UpsertConnection(const ConnectionDef& def) = 0;
+  virtual Status RemoveConnection(const std::string& conn_nm) = 0;
 
   // Paused streams get no new scheduled runs.
   virtual Status SetPaused(const std::string& strem_nm, bool paused) = 0;

@@ -13,7 +13,8 @@ namespace ctlflow {
 namespace {
 
 // Bumped whenever the schema gains a table or column.
-constexpr int64_t kSchemaVersion = 1;
+// Version 2: cntl_conn.
+constexpr int64_t kSchemaVersion = 2;
 constexpr const char* kSchema = "cntl_af";
 
 std::string ColumnDdl(const ColumnDef& c) {
@@ -86,6 +87,10 @@ class SqliteMetadataStore final : public MetadataStore {
         "CREATE TABLE IF NOT EXISTS cntl_af.cntl_run_clear ("
         " run_id INTEGER NOT NULL, prcs_nm TEXT NOT NULL, after_attempt INTEGER NOT NULL,"
         " cleared_dt TEXT NOT NULL)"));
+    CTL_RETURN_IF_ERROR(db_.Exec(
+        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_conn ("
+        " conn_nm TEXT PRIMARY KEY, conn_typ TEXT NOT NULL, url TEXT NOT NULL,"
+        " password_env TEXT, password_file TEXT, upt_dt TEXT)"));
     CTL_RETURN_IF_ERROR(db_.Exec(
         "CREATE TABLE IF NOT EXISTS cntl_af.cntl_strem_state ("
         " strem_nm TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0, upt_dt TEXT)"));
@@ -294,6 +299,41 @@ class SqliteMetadataStore final : public MetadataStore {
     std::vector<RunClear> out;
     for (const auto& row : r.rows) out.push_back({ValueToString(row[0]), std::get<int64_t>(row[1])});
     return out;
+  }
+
+  Result<std::vector<ConnectionDef>> ListConnections() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("SELECT conn_nm, conn_typ, url, password_env, password_file, upt_dt"
+                                   " FROM cntl_af.cntl_conn ORDER BY conn_nm"));
+    std::vector<ConnectionDef> out;
+    for (const auto& row : r.rows) {
+      out.push_back({ValueToString(row[0]), ValueToString(row[1]), ValueToString(row[2]),
+                     ValueToString(row[3]), ValueToString(row[4]), ValueToString(row[5])});
+    }
+    return out;
+  }
+
+  Status UpsertConnection(const ConnectionDef& d) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_.Query("INSERT INTO cntl_af.cntl_conn VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                  " ON CONFLICT (conn_nm) DO UPDATE SET conn_typ = excluded.conn_typ,"
+                  " url = excluded.url, password_env = excluded.password_env,"
+                  " password_file = excluded.password_file, upt_dt = excluded.upt_dt",
+                  {d.conn_nm, d.conn_typ, d.url, OptText(d.password_env), OptText(d.password_file),
+                   NowTimestamp()}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Status RemoveConnection(const std::string& conn_nm) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_.Query("DELETE FROM cntl_af.cntl_conn WHERE conn_nm = ?1", {conn_nm}));
+    if (r.changes != 1) return Status::NotFound("no connection named '" + conn_nm + "'");
+    return Status::Ok();
   }
 
   Status SetPaused(const std::string& strem_nm, bool paused) override {

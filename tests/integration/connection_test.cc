@@ -1,0 +1,101 @@
+// Named connections with the real binary: built-ins, secrets referenced and
+// never shown, owner-only password files, test and remove.
+#include <sys/stat.h>
+
+#include "harness.h"
+
+namespace ctlflow::testing {
+namespace {
+
+TEST_F(CtlflowTest, BuiltInConnectionsExistAndWork) {
+  auto list = Ctl({"connection", "list", "--json"}).Json();
+  ASSERT_EQ(list.size(), 2u) << list.dump(2);
+  EXPECT_EQ(list[0]["conn_nm"], "lakehouse");
+  EXPECT_EQ(list[1]["conn_nm"], "warehouse");
+  EXPECT_EQ(list[1]["conn_typ"], "sqlite");
+  CliResult wh = Ctl({"connection", "test", "warehouse"});
+  EXPECT_EQ(wh.exit_code, 0) << wh.err;
+  EXPECT_NE(wh.out.find("ok"), std::string::npos);
+  EXPECT_EQ(Ctl({"connection", "test", "lakehouse"}).exit_code, 0);
+  CliResult none = Ctl({"connection", "test", "nope"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no connection named 'nope'"), std::string::npos);
+}
+
+TEST_F(CtlflowTest, SecretsAreReferencedNeverStoredOrShown) {
+  const std::string secret = "hunter2-do-not-print";
+  // A password inside the URL is refused.
+  CliResult inline_pw = Ctl({"connection", "add", "dwh", "--type", "postgres", "--url",
+                             "postgresql://etl:" + secret + "@127.0.0.1:1/dwh"});
+  EXPECT_EQ(inline_pw.exit_code, 2);
+  EXPECT_NE(inline_pw.err.find("--password-env"), std::string::npos) << inline_pw.err;
+  EXPECT_EQ(inline_pw.err.find(secret), std::string::npos);
+
+  CliResult add = Ctl({"connection", "add", "dwh", "--type", "postgres", "--url",
+                       "postgresql://etl@127.0.0.1:1/dwh", "--password-env", "DWH_PASSWORD"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  // Unreachable server: a clear error, and the secret appears nowhere.
+  CliResult test = Ctl({"connection", "test", "dwh"}, "", {{"DWH_PASSWORD", secret}});
+  EXPECT_EQ(test.exit_code, 1);
+  EXPECT_NE(test.err.find("connection dwh"), std::string::npos) << test.err;
+  EXPECT_EQ(test.err.find(secret), std::string::npos) << test.err;
+  // Without the variable, the message names it.
+  CliResult unset = Ctl({"connection", "test", "dwh"});
+  EXPECT_NE(unset.err.find("DWH_PASSWORD"), std::string::npos) << unset.err;
+
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"connection", "list"}, {"connection", "list", "--json"}, {"export"},
+           {"sql", "--json", "SELECT * FROM cntl_af.cntl_conn"}}) {
+    CliResult r = Ctl(args, "", {{"DWH_PASSWORD", secret}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << args[0] << ": " << r.out;
+  }
+  EXPECT_EQ(ReadFile(home_ + "/cntl_af.db").find(secret), std::string::npos);
+}
+
+TEST_F(CtlflowTest, PasswordFilesMustBeOwnerOnly) {
+  std::string file = WriteFile("pw.txt", "s3cr3t\n");
+  chmod(file.c_str(), 0644);
+  CliResult open = Ctl({"connection", "add", "dwh", "--type", "postgres", "--url",
+                        "postgresql://etl@127.0.0.1:1/dwh", "--password-file", file});
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_NE(open.err.find("chmod 600"), std::string::npos) << open.err;
+  chmod(file.c_str(), 0600);
+  EXPECT_EQ(Ctl({"connection", "add", "dwh", "--type", "postgres", "--url",
+                 "postgresql://etl@127.0.0.1:1/dwh", "--password-file", file}).exit_code, 0);
+  auto list = Ctl({"connection", "list", "--json"}).Json();
+  bool found = false;
+  for (const auto& c : list) {
+    if (c["conn_nm"] == "dwh") {
+      found = true;
+      EXPECT_EQ(c["password_file"], file);
+    }
+  }
+  EXPECT_TRUE(found);
+  // Loosened later: refused at use, not silently read.
+  chmod(file.c_str(), 0640);
+  CliResult loose = Ctl({"connection", "test", "dwh"});
+  EXPECT_NE(loose.err.find("readable by others"), std::string::npos) << loose.err;
+}
+
+TEST_F(CtlflowTest, ConnectionsInUseCannotBeRemoved) {
+  ASSERT_EQ(Ctl({"connection", "add", "mart", "--type", "sqlite", "--url", "mart"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"connection", "test", "mart"}).exit_code, 0);
+  std::string yaml =
+      "cntl_cfg_strem:\n  - {strem_nm: S}\n"
+      "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
+      "cntl_cfg_prcs:\n  - {prcs_nm: P, prcs_grp: G, prcs_typ: 2, af_parm: \"SELECT 1\", conn_nm: mart}\n";
+  ASSERT_EQ(Ctl({"apply", WriteFile("s.yaml", yaml)}).exit_code, 0);
+  CliResult busy = Ctl({"connection", "remove", "mart"});
+  EXPECT_EQ(busy.exit_code, 2);
+  EXPECT_NE(busy.err.find("P"), std::string::npos) << busy.err;
+  ASSERT_EQ(Ctl({"sql", "DELETE FROM cntl_af.cntl_cfg_prcs"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"connection", "remove", "mart"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"connection", "remove", "mart"}).exit_code, 2);
+  CliResult bad_type = Ctl({"connection", "add", "x", "--type", "oracle", "--url", "x"});
+  EXPECT_EQ(bad_type.exit_code, 2);
+  EXPECT_NE(bad_type.err.find("sqlite, postgres or lakehouse"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ctlflow::testing
