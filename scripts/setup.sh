@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libsqlite3-dev sqlite3                          # embedded metadata store and warehouse
+  libpq-dev                                       # PostgreSQL client
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev # apply/export, JSON, command line
   libgtest-dev libgmock-dev                       # tests
   tzdata ca-certificates
+  jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas  # prcs_typ 1 notebook
 )
 
 missing=()
