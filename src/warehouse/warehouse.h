@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "model/tables.h"
@@ -30,9 +31,40 @@ using SqlParams = std::map<std::string, Value>;
 // Receives one line of progress per statement, for the attempt's log file.
 using ScriptLog = std::function<void(const std::string&)>;
 
+// One prepared statement run many times with positional values (?1..?n):
+// the bulk path of ingest, one INSERT reused per row inside a transaction.
+class BatchStatement {
+ public:
+  virtual ~BatchStatement() = default;
+  virtual Status Run(const std::vector<Value>& values) = 0;
+};
+
+struct WarehouseColumn {
+  std::string name;
+  std::string type;  // declared type, may be empty
+};
+
 class WarehouseConnection {
  public:
   virtual ~WarehouseConnection() = default;
+
+  // Building blocks for ingest and load (process types 4 and 5). A schema
+  // may be "" (the default database). Connections that do not support them
+  // return an error saying so.
+  //
+  // The table's columns in order, or nullopt when it does not exist.
+  // Makes the schema usable first (outside any transaction).
+  virtual Result<std::optional<std::vector<WarehouseColumn>>> DescribeTable(
+      const std::string& schema, const std::string& table);
+  // Runs one statement with named parameters (only those it uses are bound).
+  virtual Result<QueryResult> Execute(const std::string& sql, const SqlParams& params = {});
+  virtual Result<std::unique_ptr<BatchStatement>> PrepareBatch(const std::string& sql);
+  virtual Status Begin();
+  virtual Status Commit();
+  virtual Status Rollback();
+  // Polled while statements run; returning true interrupts them. Null: never.
+  virtual void SetStop(std::function<bool()> stop);
+
   // Runs a multi-statement script in order. Without its own BEGIN/COMMIT it
   // runs in one transaction, so a failure leaves nothing half-written.
   // Errors name the statement number, its line and an excerpt.
