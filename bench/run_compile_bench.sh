@@ -125,27 +125,5 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 cat "$tmp/section.md"
 
-# Create the file with its preamble, or replace only our section in it.
-mkdir -p "$(dirname "$doc")"
-if [[ ! -f $doc ]]; then
-  cat >"$doc" <<'EOF'
-# Benchmarks
-
-Numbers from the development machine: 2 cores, shared with other work and
-therefore noisy. Every timing is a median over several runs after a warm-up,
-and each claim is measured side by side with a peer in the same run, so
-compare ratios rather than absolute milliseconds. Each section names the
-script that produced it; re-run the script to refresh it.
-
-EOF
-fi
-awk -v section="$tmp/section.md" '
-  function emit(   line) { while ((getline line < section) > 0) print line; close(section); done = 1 }
-  /^## Compiling control tables[[:space:]]*$/ { emit(); skip = 1; next }
-  skip && /^## / { skip = 0 }
-  !skip { print; last = $0 }
-  END { if (!done) { if (last != "") print ""; emit() } }
-' "$doc" >"$tmp/doc.md"
-# Drop blank lines left at the end by the replacement.
-sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$tmp/doc.md" >"$doc"
+bash "$(dirname "${BASH_SOURCE[0]}")/write_doc_section.sh" "$doc" "Compiling control tables" "$tmp/section.md"
 echo "wrote $doc" >&2
