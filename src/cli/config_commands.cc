@@ -174,7 +174,8 @@ Status CmdSql(const Home& home, const std::string& conn, const std::string& sql_
     PrintQueryResult(std::cout, result, json);
     return Status::Ok();
   }
-  ConnectionRegistry registry(home.path);
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  ConnectionRegistry registry(home.path, store.get());
   CTL_ASSIGN_OR_RETURN(auto connection, registry.Open(conn));
   CTL_ASSIGN_OR_RETURN(ScriptResult result, connection->RunScript(sql, {}, nullptr));
   PrintQueryResult(std::cout, result.last, json);

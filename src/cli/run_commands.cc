@@ -96,7 +96,7 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
     return Status::Invalid("stream " + options.stream +
                            " is inactive (cntl_cfg_strem.act_f = 0); set act_f = 1 to run it");
   }
-  ConnectionRegistry connections(home.path);
+  ConnectionRegistry connections(home.path, store.get());
   SystemClock clock;
   RunRecord record;
   record.strem_nm = options.stream;

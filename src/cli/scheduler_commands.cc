@@ -64,7 +64,7 @@ Status CmdScheduler(const Home& home, int workers, bool once) {
   // Before any thread starts, so every thread has the signals blocked.
   SignalWatcher stop;
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  ConnectionRegistry connections(home.path);
+  ConnectionRegistry connections(home.path, store.get());
   SystemClock clock;
   RunEngine engine(*store, connections, home.path, clock, EngineOptions{workers, LocalWorkerName()});
   SchedulerOptions scheduler_options;

@@ -5,6 +5,9 @@
 #include <fstream>
 
 #include "processes/command_process.h"
+#include "processes/ingest_process.h"
+#include "processes/load_process.h"
+#include "processes/notebook_process.h"
 #include "processes/sql_process.h"
 
 namespace ctlflow {
@@ -45,15 +48,11 @@ ProcessOutcome RunProcess(const ProcessContext& ctx) {
     case ProcessType::kSql:
       return RunSqlProcess(ctx);
     case ProcessType::kNotebook:
+      return RunNotebookProcess(ctx);
     case ProcessType::kIngest:
-    case ProcessType::kLoad: {
-      ProcessOutcome out;
-      out.status = AttemptStatus::kFailed;
-      out.message = std::string("prcs_typ ") + std::to_string(p.prcs_typ) + " (" +
-                    ProcessTypeName(p.prcs_typ) +
-                    ") is not available in this version of ctlflow; nothing was run";
-      return out;
-    }
+      return RunIngestProcess(ctx);
+    case ProcessType::kLoad:
+      return RunLoadProcess(ctx);
   }
   ProcessOutcome out;
   out.message = "unknown prcs_typ " + std::to_string(p.prcs_typ);

@@ -2,8 +2,8 @@
 // hands each attempt a ProcessContext and gets a ProcessOutcome back; it never
 // needs to know which type ran.
 //
-// Types: 2 sql and 3 command are implemented here. 1 notebook, 4 ingest and
-// 5 load fail every attempt with a message saying so, until they land.
+// Types: 1 notebook, 2 sql, 3 command, 4 ingest (tier 1), 5 load (tier 2),
+// one file each; RunProcess is the only switch over prcs_typ.
 #pragma once
 
 #include <atomic>

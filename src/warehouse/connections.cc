@@ -151,6 +151,23 @@ Status TestPostgres(const ConnectionDef& d, const std::string& secret) {
 
 }  // namespace
 
+Result<std::unique_ptr<WarehouseConnection>> ConnectionRegistry::Open(const std::string& conn_nm) const {
+  std::vector<ConnectionDef> stored;
+  if (store_ != nullptr) {
+    CTL_ASSIGN_OR_RETURN(stored, store_->ListConnections());
+  }
+  for (const auto& d : EffectiveConnections(stored)) {
+    if (d.conn_nm != conn_nm) continue;
+    if (d.conn_typ == "sqlite") return OpenSqliteWarehouse(ConnectionPath(d, home_));
+    if (d.conn_typ == "lakehouse") {
+      return Status::Invalid("connection " + conn_nm + " is a lakehouse (files), not a SQL warehouse");
+    }
+    return Status::Invalid("connection " + conn_nm + " is " + d.conn_typ +
+                           "; processes run on sqlite warehouses in this version");
+  }
+  return Status::NotFound("unknown connection '" + conn_nm + "'; add it with ctlflow connection add");
+}
+
 Status TestConnection(const ConnectionDef& d, const std::string& home) {
   CTL_ASSIGN_OR_RETURN(std::string secret, ResolveSecret(d));
   if (d.conn_typ == "postgres") return TestPostgres(d, secret);

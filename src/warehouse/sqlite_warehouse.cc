@@ -136,6 +136,91 @@ class SqliteWarehouse final : public WarehouseConnection {
     return result;
   }
 
+  Result<std::optional<std::vector<WarehouseColumn>>> DescribeTable(
+      const std::string& schema, const std::string& table) override {
+    std::string db_name = "main";
+    if (!schema.empty() && Lower(schema) != "main") {
+      if (!IsIdentifier(schema)) return Status::Invalid("schema name '" + schema + "' is not an identifier");
+      if (!db_.IsAttached(schema)) {
+        CTL_RETURN_IF_ERROR(db_.Attach((fs::path(folder_) / (Lower(schema) + ".db")).string(), schema));
+      }
+      db_name = schema;
+    }
+    CTL_ASSIGN_OR_RETURN(QueryResult rows,
+                         db_.Query("SELECT name, type FROM pragma_table_info(?1, ?2)",
+                                   {Value(table), Value(db_name)}));
+    if (rows.rows.empty()) return std::optional<std::vector<WarehouseColumn>>();
+    std::vector<WarehouseColumn> columns;
+    for (const auto& r : rows.rows) columns.push_back({ValueToString(r[0]), ValueToString(r[1])});
+    return std::optional(std::move(columns));
+  }
+
+  Result<QueryResult> Execute(const std::string& sql, const SqlParams& params) override {
+    CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, Prepare(sql));
+    for (int i = 1; i <= stmt.ParameterCount(); ++i) {
+      std::string name = stmt.ParameterName(i);
+      auto it = name.empty() ? params.end() : params.find(name.substr(1));
+      if (it == params.end()) {
+        return Status::Invalid("unknown parameter " + (name.empty() ? std::string("?") : name) +
+                               " in: " + sql.substr(0, 200));
+      }
+      CTL_RETURN_IF_ERROR(stmt.Bind(i, it->second));
+    }
+    QueryResult rows;
+    for (int i = 0; i < stmt.ColumnCount(); ++i) rows.columns.push_back(stmt.ColumnName(i));
+    while (true) {
+      CTL_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+      if (!has_row) break;
+      std::vector<Value> row;
+      for (int i = 0; i < stmt.ColumnCount(); ++i) row.push_back(stmt.Column(i));
+      rows.rows.push_back(std::move(row));
+    }
+    if (!stmt.ReadOnly()) rows.changes = db_.Changes();
+    return rows;
+  }
+
+  Result<std::unique_ptr<BatchStatement>> PrepareBatch(const std::string& sql) override {
+    class Batch final : public BatchStatement {
+     public:
+      explicit Batch(SqliteStmt stmt) : stmt_(std::move(stmt)) {}
+      Status Run(const std::vector<Value>& values) override {
+        CTL_RETURN_IF_ERROR(stmt_.Reset());
+        for (size_t i = 0; i < values.size(); ++i) {
+          CTL_RETURN_IF_ERROR(stmt_.Bind(static_cast<int>(i + 1), values[i]));
+        }
+        auto done = stmt_.Step();
+        if (!done.ok()) return done.status();
+        return Status::Ok();
+      }
+
+     private:
+      SqliteStmt stmt_;
+    };
+    CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, Prepare(sql));
+    return std::unique_ptr<BatchStatement>(std::make_unique<Batch>(std::move(stmt)));
+  }
+
+  Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
+  Status Commit() override { return db_.Exec("COMMIT"); }
+  Status Rollback() override {
+    if (sqlite3_get_autocommit(db_.get())) return Status::Ok();
+    return db_.Exec("ROLLBACK");
+  }
+
+  void SetStop(std::function<bool()> stop) override {
+    stop_ = std::move(stop);
+    if (!stop_) {
+      sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+      return;
+    }
+    sqlite3_progress_handler(
+        db_.get(), 10000,
+        [](void* fn) -> int { return (*static_cast<std::function<bool()>*>(fn))() ? 1 : 0; },
+        &stop_);
+  }
+
+  ~SqliteWarehouse() override { sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr); }
+
  private:
   // Prepares a statement, attaching <folder>/<schema>.db when the statement
   // names a schema that is not attached yet.
@@ -157,9 +242,31 @@ class SqliteWarehouse final : public WarehouseConnection {
 
   std::string folder_;
   SqliteDb db_;
+  std::function<bool()> stop_;
 };
 
 }  // namespace
+
+namespace {
+Status NotSupported(const char* what) {
+  return Status::Invalid(std::string(what) + " is not supported by this warehouse connection");
+}
+}  // namespace
+
+Result<std::optional<std::vector<WarehouseColumn>>> WarehouseConnection::DescribeTable(
+    const std::string&, const std::string&) {
+  return NotSupported("describing a table");
+}
+Result<QueryResult> WarehouseConnection::Execute(const std::string&, const SqlParams&) {
+  return NotSupported("running one statement");
+}
+Result<std::unique_ptr<BatchStatement>> WarehouseConnection::PrepareBatch(const std::string&) {
+  return NotSupported("a bulk row writer");
+}
+Status WarehouseConnection::Begin() { return NotSupported("a transaction"); }
+Status WarehouseConnection::Commit() { return NotSupported("a transaction"); }
+Status WarehouseConnection::Rollback() { return NotSupported("a transaction"); }
+void WarehouseConnection::SetStop(std::function<bool()>) {}
 
 Result<std::unique_ptr<WarehouseConnection>> OpenSqliteWarehouse(const std::string& folder) {
   std::error_code ec;
@@ -171,12 +278,5 @@ Result<std::unique_ptr<WarehouseConnection>> OpenSqliteWarehouse(const std::stri
   return std::unique_ptr<WarehouseConnection>(std::move(wh));
 }
 
-Result<std::unique_ptr<WarehouseConnection>> ConnectionRegistry::Open(const std::string& conn_nm) const {
-  if (conn_nm == "warehouse") {
-    return OpenSqliteWarehouse((fs::path(home_) / "warehouse").string());
-  }
-  return Status::NotFound("unknown connection '" + conn_nm +
-                          "'; this version knows only the embedded 'warehouse' (SQLite under the home)");
-}
 
 }  // namespace ctlflow

@@ -76,13 +76,21 @@ class WarehouseConnection {
 };
 
 // Resolves connection names for a home folder.
+class MetadataStore;
+
+// Resolves conn_nm to an open connection: the built-ins, or the rows of
+// cntl_af.cntl_conn (read at every Open, so connections added while a
+// scheduler runs are seen). Thread-safe.
 class ConnectionRegistry {
  public:
-  explicit ConnectionRegistry(std::string home) : home_(std::move(home)) {}
+  // Without a store only the built-ins exist.
+  explicit ConnectionRegistry(std::string home, MetadataStore* store = nullptr)
+      : home_(std::move(home)), store_(store) {}
   Result<std::unique_ptr<WarehouseConnection>> Open(const std::string& conn_nm) const;
 
  private:
   std::string home_;
+  MetadataStore* store_;
 };
 
 Result<std::unique_ptr<WarehouseConnection>> OpenSqliteWarehouse(const std::string& folder);

@@ -2,6 +2,8 @@
 // never shown, owner-only password files, test and remove.
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "harness.h"
 
 namespace ctlflow::testing {
@@ -84,8 +86,18 @@ TEST_F(CtlflowTest, ConnectionsInUseCannotBeRemoved) {
   std::string yaml =
       "cntl_cfg_strem:\n  - {strem_nm: S}\n"
       "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
-      "cntl_cfg_prcs:\n  - {prcs_nm: P, prcs_grp: G, prcs_typ: 2, af_parm: \"SELECT 1\", conn_nm: mart}\n";
+      "cntl_cfg_prcs:\n  - {prcs_nm: P, prcs_grp: G, prcs_typ: 2, conn_nm: mart,"
+      " af_parm: \"CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)\"}\n";
   ASSERT_EQ(Ctl({"apply", WriteFile("s.yaml", yaml)}).exit_code, 0);
+  // A process writes through it, into its own folder.
+  CliResult run = Ctl({"run", "S", "--date", "2024-01-01"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(std::filesystem::exists(home_ + "/mart/warehouse.db"));
+  auto rows = Ctl({"sql", "--conn", "mart", "--json", "SELECT count(*) AS n FROM t"}).Json();
+  EXPECT_EQ(rows[0]["n"], 1);
+  CliResult lake = Ctl({"sql", "--conn", "lakehouse", "SELECT 1"});
+  EXPECT_EQ(lake.exit_code, 2);
+  EXPECT_NE(lake.err.find("not a SQL warehouse"), std::string::npos) << lake.err;
   CliResult busy = Ctl({"connection", "remove", "mart"});
   EXPECT_EQ(busy.exit_code, 2);
   EXPECT_NE(busy.err.find("P"), std::string::npos) << busy.err;

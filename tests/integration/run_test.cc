@@ -206,15 +206,24 @@ TEST_F(CtlflowTest, InactiveProcessIsSkippedAndDoesNotBlock) {
   EXPECT_NE(RowFor(log, "B")["message"].get<std::string>().find("inactive"), std::string::npos);
 }
 
-TEST_F(CtlflowTest, ProcessTypesNotYetAvailableFailClearly) {
+TEST_F(CtlflowTest, MissingScriptOrNotebookFailsClearlyWithoutRunning) {
   std::string yaml = StreamYaml(
-      "  - {prcs_nm: NB, prcs_grp: G, prcs_typ: 1, af_path_nm: notebooks/x.ipynb}\n");
+      "  - {prcs_nm: NB, prcs_grp: G, prir: 1, prcs_typ: 1, af_path_nm: notebooks/x.ipynb}\n"
+      "  - {prcs_nm: SQ, prcs_grp: G, prir: 1, prcs_typ: 2, af_path_nm: sql/missing.sql}\n"
+      "  - {prcs_nm: CM, prcs_grp: G, prir: 1, prcs_typ: 3, af_path_nm: /no/such/program}\n");
   ASSERT_EQ(Ctl({"apply", WriteFile("s.yaml", yaml)}).exit_code, 0);
   EXPECT_EQ(Ctl({"run", "S", "--date", "2024-01-02"}).exit_code, 1);
-  auto row = RowFor(Log(), "NB");
-  EXPECT_EQ(row["status"], 99);
-  EXPECT_NE(row["message"].get<std::string>().find("notebook"), std::string::npos) << row.dump();
-  EXPECT_NE(row["message"].get<std::string>().find("not available"), std::string::npos) << row.dump();
+  auto log = Log();
+  auto nb = RowFor(log, "NB");
+  EXPECT_EQ(nb["status"], 99);
+  EXPECT_NE(nb["message"].get<std::string>().find("notebooks/x.ipynb"), std::string::npos) << nb.dump();
+  EXPECT_NE(nb["message"].get<std::string>().find("does not exist"), std::string::npos) << nb.dump();
+  auto sq = RowFor(log, "SQ");
+  EXPECT_EQ(sq["status"], 99);
+  EXPECT_NE(sq["message"].get<std::string>().find("cannot read the SQL file"), std::string::npos) << sq.dump();
+  auto cm = RowFor(log, "CM");
+  EXPECT_EQ(cm["status"], 99);
+  EXPECT_NE(cm["message"].get<std::string>().find("cannot run '/no/such/program'"), std::string::npos) << cm.dump();
 }
 
 TEST_F(CtlflowTest, SqlInsertIntoControlTablesIsSeenByTheNextRun) {

@@ -1,0 +1,476 @@
+#include "processes/ingest_process.h"
+
+#include <glob.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/csv.h"
+#include "common/shell_words.h"
+#include "processes/ingest_schema.h"
+
+namespace ctlflow {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct IngestOptions {
+  std::string schema, source, format, encoding = "utf-8", reject_path;
+  char delimiter = ',';
+  bool header = true;
+  int64_t max_rejects = 0;
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string QuoteIdent(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+Result<IngestOptions> ParseOptions(const ProcessContext& ctx) {
+  IngestOptions o;
+  CTL_ASSIGN_OR_RETURN(std::vector<std::string> words, SplitShellWords(ctx.process->af_parm));
+  for (const auto& word : words) {
+    size_t eq = word.find('=');
+    if (eq == std::string::npos) {
+      return Status::Invalid("af_parm: '" + word + "' is not key=value");
+    }
+    std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (key == "schema") o.schema = value;
+    else if (key == "source") o.source = value;
+    else if (key == "format") {
+      if (value != "csv" && value != "jsonl") return Status::Invalid("af_parm: format must be csv or jsonl, not '" + value + "'");
+      o.format = value;
+    } else if (key == "delimiter") {
+      if (value == "\\t" || value == "tab") value = "\t";
+      if (value.size() != 1) return Status::Invalid("af_parm: delimiter must be one character, not '" + value + "'");
+      o.delimiter = value[0];
+    } else if (key == "header") {
+      if (value != "0" && value != "1") return Status::Invalid("af_parm: header must be 1 or 0, not '" + value + "'");
+      o.header = value == "1";
+    } else if (key == "quote") {
+      if (value != "\"") return Status::Invalid("af_parm: only quote=\" is supported, not '" + value + "'");
+    } else if (key == "encoding") {
+      std::string v = Lower(value);
+      if (v == "utf8") v = "utf-8";
+      if (v == "iso-8859-1" || v == "latin-1") v = "latin1";
+      if (v != "utf-8" && v != "latin1") return Status::Invalid("af_parm: encoding must be utf-8 or latin1, not '" + value + "'");
+      o.encoding = v;
+    } else if (key == "max_rejects") {
+      try {
+        size_t used = 0;
+        o.max_rejects = std::stoll(value, &used);
+        if (used != value.size() || o.max_rejects < 0) throw std::invalid_argument(value);
+      } catch (const std::exception&) {
+        return Status::Invalid("af_parm: max_rejects must be a number >= 0, not '" + value + "'");
+      }
+    } else if (key == "reject_path") {
+      o.reject_path = value;
+    } else {
+      return Status::Invalid("af_parm: unknown key '" + key +
+                             "'; known: schema, source, format, delimiter, header, quote, encoding, "
+                             "max_rejects, reject_path");
+    }
+  }
+  if (o.schema.empty()) return Status::Invalid("af_parm: schema=PATH (the JSON schema file) is required");
+  return o;
+}
+
+std::string Resolve(const std::string& lakehouse, const std::string& path) {
+  fs::path p = path;
+  return p.is_relative() ? (fs::path(lakehouse) / p).string() : p.string();
+}
+
+Result<std::vector<std::string>> ExpandSource(const std::string& pattern) {
+  glob_t g{};
+  int rc = glob(pattern.c_str(), 0, nullptr, &g);
+  std::vector<std::string> files;
+  if (rc == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      if (fs::is_regular_file(g.gl_pathv[i])) files.emplace_back(g.gl_pathv[i]);
+    }
+  }
+  globfree(&g);
+  if (files.empty()) return Status::NotFound("no source file matches " + pattern);
+  return files;
+}
+
+// Collects bad rows; the file is only written when there is one.
+class Rejects {
+ public:
+  explicit Rejects(std::string path) : path_(std::move(path)) {}
+  Status Add(const std::string& file, int64_t line, const std::string& reason, const std::string& raw) {
+    if (count_ == 0) {
+      std::error_code ec;
+      if (fs::path(path_).has_parent_path()) fs::create_directories(fs::path(path_).parent_path(), ec);
+      out_.open(path_, std::ios::trunc);
+      if (!out_) return Status::Io("cannot write the reject file " + path_);
+      out_ << "file,line,reason,raw\n";
+      first_reason_ = file + ":" + std::to_string(line) + ": " + reason;
+    }
+    ++count_;
+    out_ << CsvQuote(file) << ',' << line << ',' << CsvQuote(reason) << ',' << CsvQuote(raw) << '\n';
+    return Status::Ok();
+  }
+  int64_t count() const { return count_; }
+  const std::string& first_reason() const { return first_reason_; }
+  const std::string& path() const { return path_; }
+  void Close() {
+    if (out_.is_open()) out_.close();
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  int64_t count_ = 0;
+  std::string first_reason_;
+};
+
+// Rolls back unless committed.
+struct TransactionGuard {
+  WarehouseConnection* conn;
+  bool open = false;
+  ~TransactionGuard() {
+    if (open) (void)conn->Rollback();
+  }
+};
+
+class Ingester {
+ public:
+  Ingester(const ProcessContext& ctx, const IngestOptions& opts, const IngestSchema& schema,
+           BatchStatement& insert, Rejects& rejects, std::function<bool()> stop)
+      : ctx_(ctx), opts_(opts), schema_(schema), insert_(insert), rejects_(rejects), stop_(std::move(stop)) {}
+
+  Status File(const std::string& path, const std::string& display) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::Io("cannot read the source file " + path);
+    file_ = display;
+    std::string format = opts_.format;
+    if (format.empty()) {
+      std::string ext = Lower(fs::path(path).extension().string());
+      format = (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") ? "jsonl" : "csv";
+    }
+    return format == "jsonl" ? Jsonl(in) : Csv(in, path);
+  }
+
+  int64_t read() const { return read_; }
+  int64_t inserted() const { return inserted_; }
+  bool stopped() const { return stopped_; }
+
+ private:
+  std::string Text(const std::string& s) const {
+    return opts_.encoding == "latin1" ? Latin1ToUtf8(s) : s;
+  }
+
+  // Converts `raw` (nullopt = NULL) for every column and inserts, or rejects.
+  Status Row(int64_t line, const std::vector<std::optional<std::string>>& raw, const std::string& raw_text) {
+    values_.clear();
+    for (size_t i = 0; i < schema_.columns.size(); ++i) {
+      const IngestColumn& c = schema_.columns[i];
+      if (!raw[i] || (raw[i]->empty() && c.type != IngestType::kString)) {
+        if (!c.nullable) return rejects_.Add(file_, line, "column " + c.name + ": null in a non-null column", raw_text);
+        values_.emplace_back();
+        continue;
+      }
+      auto v = ConvertField(c, *raw[i]);
+      if (!v.ok()) return rejects_.Add(file_, line, "column " + c.name + ": " + v.status().message(), raw_text);
+      values_.push_back(std::move(*v));
+    }
+    values_.emplace_back(ctx_.data_dt);
+    values_.emplace_back(ctx_.run_id);
+    values_.emplace_back(file_);
+    Status st = insert_.Run(values_);
+    if (!st.ok()) return st.WithContext(file_ + ":" + std::to_string(line));
+    ++inserted_;
+    return Status::Ok();
+  }
+
+  bool Tick() {
+    ++read_;
+    if (read_ % 100000 == 0) {
+      AppendLogLine(ctx_.log_path, std::to_string(read_) + " rows read, " + std::to_string(inserted_) +
+                                       " inserted, " + std::to_string(rejects_.count()) + " rejected");
+    }
+    if (read_ % 1000 == 0 && stop_()) stopped_ = true;
+    return !stopped_;
+  }
+
+  Status Csv(std::istream& in, const std::string& path) {
+    CsvReader reader(in, file_, opts_.delimiter);
+    CsvRecord rec;
+    std::vector<int> map(schema_.columns.size());  // schema column -> field index
+    for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<int>(i);
+    size_t expected = schema_.columns.size();
+    bool first = true;
+    std::vector<std::optional<std::string>> raw(schema_.columns.size());
+    while (true) {
+      auto more = reader.Next(&rec);
+      if (!more.ok()) {
+        // The reader cannot resync after a broken quote: the rest of the file is unusable.
+        return Status::Invalid(more.status().message() + " (the rest of " + path + " cannot be read)");
+      }
+      if (!*more) break;
+      std::string raw_text;
+      for (size_t i = 0; i < rec.fields.size(); ++i) {
+        if (i) raw_text += opts_.delimiter;
+        if (!rec.fields[i].quoted) {
+          raw_text += rec.fields[i].text;
+          continue;
+        }
+        raw_text += '"';
+        for (char c : rec.fields[i].text) raw_text += c == '"' ? std::string("\"\"") : std::string(1, c);
+        raw_text += '"';
+      }
+      raw_text = Text(raw_text);
+      if (first && opts_.header) {
+        first = false;
+        expected = rec.fields.size();
+        std::vector<std::string> names;
+        for (const auto& f : rec.fields) names.push_back(Lower(Text(f.text)));
+        for (size_t i = 0; i < schema_.columns.size(); ++i) {
+          auto it = std::find(names.begin(), names.end(), Lower(schema_.columns[i].name));
+          if (it == names.end()) {
+            return Status::Invalid(file_ + ":" + std::to_string(rec.line) + ": the header has no column " +
+                                   schema_.columns[i].name + " of the schema");
+          }
+          map[i] = static_cast<int>(it - names.begin());
+        }
+        for (const auto& n : names) {
+          bool known = std::any_of(schema_.columns.begin(), schema_.columns.end(),
+                                   [&](const IngestColumn& c) { return Lower(c.name) == n; });
+          if (!known) {
+            return Status::Invalid(file_ + ":" + std::to_string(rec.line) + ": header column '" + n +
+                                   "' is not in the schema; add it to the schema file");
+          }
+        }
+        continue;
+      }
+      first = false;
+      if (!Tick()) return Status::Ok();
+      if (rec.fields.size() != expected) {
+        CTL_RETURN_IF_ERROR(rejects_.Add(file_, rec.line,
+                                         "expected " + std::to_string(expected) + " fields, found " +
+                                             std::to_string(rec.fields.size()),
+                                         raw_text));
+        continue;
+      }
+      for (size_t i = 0; i < map.size(); ++i) {
+        const CsvField& f = rec.fields[map[i]];
+        if (f.text.empty() && !f.quoted) raw[i].reset();
+        else raw[i] = Text(f.text);
+      }
+      CTL_RETURN_IF_ERROR(Row(rec.line, raw, raw_text));
+    }
+    return Status::Ok();
+  }
+
+  Status Jsonl(std::istream& in) {
+    std::string line;
+    int64_t number = 0;
+    std::vector<std::optional<std::string>> raw(schema_.columns.size());
+    while (std::getline(in, line)) {
+      ++number;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      line = Text(line);
+      if (!Tick()) return Status::Ok();
+      nlohmann::json obj;
+      try {
+        obj = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        CTL_RETURN_IF_ERROR(rejects_.Add(file_, number, std::string("not valid JSON: ") + e.what(), line));
+        continue;
+      }
+      if (!obj.is_object()) {
+        CTL_RETURN_IF_ERROR(rejects_.Add(file_, number, "expected a JSON object", line));
+        continue;
+      }
+      std::string unknown;
+      for (auto it = obj.begin(); it != obj.end(); ++it) {
+        bool known = std::any_of(schema_.columns.begin(), schema_.columns.end(),
+                                 [&](const IngestColumn& c) { return c.name == it.key(); });
+        if (!known) {
+          unknown = it.key();
+          break;
+        }
+      }
+      if (!unknown.empty()) {
+        CTL_RETURN_IF_ERROR(rejects_.Add(file_, number, "field '" + unknown + "' is not in the schema", line));
+        continue;
+      }
+      bool bad = false;
+      for (size_t i = 0; i < schema_.columns.size() && !bad; ++i) {
+        const IngestColumn& c = schema_.columns[i];
+        auto it = obj.find(c.name);
+        if (it == obj.end() || it->is_null()) raw[i].reset();
+        else if (it->is_string()) raw[i] = it->get<std::string>();
+        else if (it->is_boolean()) raw[i] = it->get<bool>() ? "true" : "false";
+        else if (it->is_number()) raw[i] = it->dump();
+        else {
+          CTL_RETURN_IF_ERROR(rejects_.Add(file_, number, "column " + c.name + ": expected a scalar value", line));
+          bad = true;
+        }
+      }
+      if (bad) continue;
+      CTL_RETURN_IF_ERROR(Row(number, raw, line));
+    }
+    return Status::Ok();
+  }
+
+  const ProcessContext& ctx_;
+  const IngestOptions& opts_;
+  const IngestSchema& schema_;
+  BatchStatement& insert_;
+  Rejects& rejects_;
+  std::function<bool()> stop_;
+  std::string file_;
+  std::vector<Value> values_;
+  int64_t read_ = 0, inserted_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
+  const Process& p = *ctx.process;
+  ProcessOutcome out;
+  out.status = AttemptStatus::kFailed;
+  auto fail = [&](const std::string& message) {
+    out.message = message;
+    AppendLogLine(ctx.log_path, "failed: " + message);
+    return out;
+  };
+
+  auto opts = ParseOptions(ctx);
+  if (!opts.ok()) return fail(opts.status().message());
+  if (p.tgt_tbl.empty()) return fail("tgt_tbl is empty; name the staging table to load into");
+  const std::string lakehouse = (fs::path(ctx.home) / "lakehouse").string();
+  auto schema = ReadIngestSchema(Resolve(lakehouse, opts->schema));
+  if (!schema.ok()) return fail("schema: " + schema.status().message());
+
+  std::string source = opts->source;
+  if (source.empty()) {
+    if (p.src_tbl.empty()) return fail("no source: set source= in af_parm or src_schm_nm/src_tbl");
+    source = p.src_schm_nm.empty() ? p.src_tbl : (fs::path(p.src_schm_nm) / p.src_tbl).string();
+  }
+  auto files = ExpandSource(Resolve(lakehouse, source));
+  if (!files.ok()) return fail("source: " + files.status().message());
+
+  std::string reject_path = opts->reject_path.empty() ? ctx.log_path + ".rejects.csv"
+                                                      : Resolve(lakehouse, opts->reject_path);
+  std::string target = (p.tgt_schm_nm.empty() ? "" : QuoteIdent(p.tgt_schm_nm) + ".") + QuoteIdent(p.tgt_tbl);
+  std::string target_name = (p.tgt_schm_nm.empty() ? "" : p.tgt_schm_nm + ".") + p.tgt_tbl;
+
+  auto conn = ctx.connections->Open(p.conn_nm);
+  if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
+  WarehouseConnection& wh = **conn;
+
+  const auto deadline = p.timeout_s ? std::optional(std::chrono::steady_clock::now() +
+                                                     std::chrono::seconds(*p.timeout_s))
+                                      : std::nullopt;
+  bool timed_out = false;
+  auto stop = [&]() {
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) timed_out = true;
+    return timed_out || (ctx.cancel && ctx.cancel->cancelled());
+  };
+
+  // Create the table, or add the columns it lacks (additive changes only).
+  std::vector<std::pair<std::string, std::string>> wanted;
+  for (const auto& c : schema->columns) wanted.emplace_back(c.name, c.SqlType());
+  wanted.emplace_back("data_dt", "TEXT");
+  wanted.emplace_back("run_id", "INTEGER");
+  wanted.emplace_back("src_file", "TEXT");
+  auto existing = wh.DescribeTable(p.tgt_schm_nm, p.tgt_tbl);
+  if (!existing.ok()) return fail(target_name + ": " + existing.status().message());
+  if (!*existing) {
+    std::string ddl = "CREATE TABLE " + target + " (";
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      ddl += (i ? ", " : "") + QuoteIdent(wanted[i].first) + " " + wanted[i].second;
+    }
+    auto r = wh.Execute(ddl + ")");
+    if (!r.ok()) return fail("creating " + target_name + ": " + r.status().message());
+    AppendLogLine(ctx.log_path, "created table " + target_name);
+  } else {
+    std::set<std::string> have;
+    for (const auto& c : **existing) have.insert(Lower(c.name));
+    for (const auto& [name, type] : wanted) {
+      if (have.count(Lower(name))) continue;
+      auto r = wh.Execute("ALTER TABLE " + target + " ADD COLUMN " + QuoteIdent(name) + " " + type);
+      if (!r.ok()) return fail("adding column " + name + " to " + target_name + ": " + r.status().message());
+      AppendLogLine(ctx.log_path, "added column " + name + " to " + target_name);
+    }
+  }
+
+  wh.SetStop(stop);
+  TransactionGuard tx{&wh};
+  Status st = wh.Begin();
+  if (!st.ok()) return fail(st.message());
+  tx.open = true;
+  auto deleted = wh.Execute("DELETE FROM " + target + " WHERE data_dt = :data_dt", {{"data_dt", ctx.data_dt}});
+  if (!deleted.ok() && !stop()) return fail("clearing " + target_name + " for " + ctx.data_dt + ": " + deleted.status().message());
+  std::string insert_sql = "INSERT INTO " + target + " (";
+  std::string marks;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    insert_sql += (i ? ", " : "") + QuoteIdent(wanted[i].first);
+    marks += (i ? ", ?" : "?") + std::to_string(i + 1);
+  }
+  insert_sql += ") VALUES (" + marks + ")";
+  auto insert = wh.PrepareBatch(insert_sql);
+  if (!insert.ok()) return fail("preparing the insert into " + target_name + ": " + insert.status().message());
+
+  AppendLogLine(ctx.log_path, "ingesting " + std::to_string(files->size()) + " file" +
+                                  (files->size() == 1 ? "" : "s") + " into " + target_name + " for data_dt " +
+                                  ctx.data_dt + (deleted.ok() && deleted->changes
+                                                     ? " (replacing " + std::to_string(deleted->changes) + " rows)"
+                                                     : ""));
+  Rejects rejects(reject_path);
+  Ingester ingester(ctx, *opts, *schema, **insert, rejects, stop);
+  Status load;
+  for (const auto& file : *files) {
+    std::string display = fs::path(file).lexically_relative(lakehouse).string();
+    if (display.empty() || display.rfind("..", 0) == 0) display = file;
+    load = ingester.File(file, display);
+    if (!load.ok() || ingester.stopped() || stop()) break;
+    AppendLogLine(ctx.log_path, "read " + display);
+  }
+  rejects.Close();
+  out.source_row = ingester.read();
+  if (timed_out) {
+    out.status = AttemptStatus::kTimedOut;
+    return fail("timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s); nothing was loaded");
+  }
+  if (ctx.cancel && ctx.cancel->cancelled()) {
+    return fail("cancelled: " + ctx.cancel->reason() + "; nothing was loaded");
+  }
+  if (!load.ok()) return fail(load.message() + "; nothing was loaded");
+  if (rejects.count() > opts->max_rejects) {
+    return fail(std::to_string(rejects.count()) + " rejected row" + (rejects.count() == 1 ? "" : "s") +
+                " (max_rejects = " + std::to_string(opts->max_rejects) + "), see " + rejects.path() +
+                "; first: " + rejects.first_reason() + "; nothing was loaded");
+  }
+  st = wh.Commit();
+  if (!st.ok()) return fail("commit: " + st.message());
+  tx.open = false;
+  wh.SetStop(nullptr);
+  out.status = AttemptStatus::kSuccess;
+  out.target_row = ingester.inserted();
+  out.message = std::to_string(ingester.inserted()) + " rows loaded into " + target_name + " from " +
+                std::to_string(ingester.read()) + " read";
+  if (rejects.count()) {
+    out.message += ", " + std::to_string(rejects.count()) + " rejected (see " + rejects.path() + ")";
+  }
+  AppendLogLine(ctx.log_path, out.message);
+  return out;
+}
+
+}  // namespace ctlflow

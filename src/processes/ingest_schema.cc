@@ -1,0 +1,219 @@
+#include "processes/ingest_schema.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+namespace ctlflow {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+Result<Value> ParseInteger(const std::string& raw, int64_t lo, int64_t hi, const char* what) {
+  std::string t = Trim(raw);
+  const char* begin = t.data();
+  if (!t.empty() && t[0] == '+') ++begin;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(begin, t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) {
+    if (ec == std::errc::result_out_of_range) return Status::Invalid("'" + raw + "' is out of range for " + what);
+    return Status::Invalid("'" + raw + "' is not " + (what[0] == 'i' ? "an " : "a ") + what);
+  }
+  if (v < lo || v > hi) return Status::Invalid("'" + raw + "' is out of range for " + what);
+  return Value(v);
+}
+
+Result<Value> ParseDouble(const std::string& raw) {
+  std::string t = Trim(raw);
+  if (t.empty()) return Status::Invalid("'' is not a double");
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size()) return Status::Invalid("'" + raw + "' is not a double");
+  return Value(v);
+}
+
+Result<Value> ParseDateTime(const IngestColumn& c, const std::string& raw, bool with_time) {
+  std::string t = Trim(raw);
+  std::tm tm{};
+  tm.tm_mday = 1;
+  const char* end = strptime(t.c_str(), c.format.c_str(), &tm);
+  if (!end || *end != '\0') {
+    return Status::Invalid("'" + raw + "' does not match the " + (with_time ? "timestamp" : "date") +
+                           " format " + c.format);
+  }
+  std::tm check = tm;
+  check.tm_isdst = 0;
+  time_t secs = timegm(&check);
+  std::tm back{};
+  gmtime_r(&secs, &back);
+  if (back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+      back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min) {
+    return Status::Invalid("'" + raw + "' is not a valid " + (with_time ? "timestamp" : "date"));
+  }
+  char buf[32];
+  std::strftime(buf, sizeof buf, with_time ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d", &tm);
+  return Value(std::string(buf));
+}
+
+}  // namespace
+
+std::string IngestColumn::SqlType() const {
+  switch (type) {
+    case IngestType::kInt:
+    case IngestType::kBigint:
+    case IngestType::kBoolean:
+      return "INTEGER";
+    case IngestType::kDouble:
+    case IngestType::kDecimal:
+      return "REAL";
+    default:
+      return "TEXT";
+  }
+}
+
+Result<IngestSchema> ParseIngestSchema(const std::string& json_text, const std::string& source) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Invalid(source + ": not valid JSON: " + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("columns") || !doc["columns"].is_array() ||
+      doc["columns"].empty()) {
+    return Status::Invalid(source + ": expected {\"columns\": [{\"name\": ..., \"type\": ...}, ...]}");
+  }
+  static const std::regex kDecimal(R"(decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))");
+  IngestSchema schema;
+  int index = 0;
+  for (const auto& col : doc["columns"]) {
+    ++index;
+    std::string where = source + ": column " + std::to_string(index);
+    if (!col.is_object() || !col.contains("name") || !col["name"].is_string() ||
+        col["name"].get<std::string>().empty()) {
+      return Status::Invalid(where + ": needs a non-empty string \"name\"");
+    }
+    IngestColumn c;
+    c.name = col["name"].get<std::string>();
+    where += " (" + c.name + ")";
+    if (c.name.find('"') != std::string::npos) return Status::Invalid(where + ": the name may not contain '\"'");
+    for (const auto& other : schema.columns) {
+      if (Lower(other.name) == Lower(c.name)) return Status::Invalid(where + ": duplicate column name");
+    }
+    if (!col.contains("type") || !col["type"].is_string()) {
+      return Status::Invalid(where + ": needs a string \"type\"");
+    }
+    c.type_text = Lower(Trim(col["type"].get<std::string>()));
+    std::smatch m;
+    if (c.type_text == "string") c.type = IngestType::kString;
+    else if (c.type_text == "int") c.type = IngestType::kInt;
+    else if (c.type_text == "bigint") c.type = IngestType::kBigint;
+    else if (c.type_text == "double") c.type = IngestType::kDouble;
+    else if (c.type_text == "boolean") c.type = IngestType::kBoolean;
+    else if (c.type_text == "date") c.type = IngestType::kDate;
+    else if (c.type_text == "timestamp") c.type = IngestType::kTimestamp;
+    else if (std::regex_match(c.type_text, m, kDecimal)) {
+      c.type = IngestType::kDecimal;
+      c.precision = std::stoi(m[1].str());
+      c.scale = std::stoi(m[2].str());
+      if (c.precision < 1 || c.precision > 38 || c.scale > c.precision) {
+        return Status::Invalid(where + ": decimal(p,s) needs 1 <= p <= 38 and s <= p, got " + c.type_text);
+      }
+    } else {
+      return Status::Invalid(where + ": unknown type '" + col["type"].get<std::string>() +
+                             "'; use string, int, bigint, double, decimal(p,s), boolean, date or timestamp");
+    }
+    if (col.contains("nullable")) {
+      if (!col["nullable"].is_boolean()) return Status::Invalid(where + ": \"nullable\" must be true or false");
+      c.nullable = col["nullable"].get<bool>();
+    }
+    if (c.type == IngestType::kDate) c.format = "%Y-%m-%d";
+    if (c.type == IngestType::kTimestamp) c.format = "%Y-%m-%d %H:%M:%S";
+    if (col.contains("format") && !col["format"].is_null()) {
+      if (!col["format"].is_string()) return Status::Invalid(where + ": \"format\" must be a string");
+      c.format = col["format"].get<std::string>();
+    }
+    schema.columns.push_back(std::move(c));
+  }
+  return schema;
+}
+
+Result<IngestSchema> ReadIngestSchema(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read the schema file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseIngestSchema(text.str(), path);
+}
+
+Result<Value> ConvertField(const IngestColumn& c, const std::string& text) {
+  switch (c.type) {
+    case IngestType::kString:
+      return Value(text);
+    case IngestType::kInt:
+      return ParseInteger(text, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), "int");
+    case IngestType::kBigint:
+      return ParseInteger(text, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), "bigint");
+    case IngestType::kDouble:
+      return ParseDouble(text);
+    case IngestType::kDecimal: {
+      static const std::regex kNumber(R"([+-]?(\d*)(?:\.(\d*))?)");
+      std::string t = Trim(text);
+      std::smatch m;
+      if (t.empty() || !std::regex_match(t, m, kNumber) || (m[1].length() == 0 && m[2].length() == 0)) {
+        return Status::Invalid("'" + text + "' is not a " + c.type_text);
+      }
+      std::string whole = m[1].str();
+      whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size()));
+      if (static_cast<int>(whole.size()) > c.precision - c.scale ||
+          static_cast<int>(m[2].length()) > c.scale) {
+        return Status::Invalid("'" + text + "' does not fit " + c.type_text);
+      }
+      return Value(std::strtod(t.c_str(), nullptr));
+    }
+    case IngestType::kBoolean: {
+      std::string t = Lower(Trim(text));
+      if (t == "true" || t == "1" || t == "yes") return Value(int64_t{1});
+      if (t == "false" || t == "0" || t == "no") return Value(int64_t{0});
+      return Status::Invalid("'" + text + "' is not a boolean (true/false/1/0/yes/no)");
+    }
+    case IngestType::kDate:
+      return ParseDateTime(c, text, false);
+    case IngestType::kTimestamp:
+      return ParseDateTime(c, text, true);
+  }
+  return Status::Internal("unknown column type");
+}
+
+std::string Latin1ToUtf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char ch : text) {
+    if (ch < 0x80) {
+      out += static_cast<char>(ch);
+    } else {
+      out += static_cast<char>(0xC0 | (ch >> 6));
+      out += static_cast<char>(0x80 | (ch & 0x3F));
+    }
+  }
+  return out;
+}
+
+}  // namespace ctlflow
