@@ -45,7 +45,8 @@ Status CmdExampleLoad(const Home& home, int64_t rows) {
     WriteTaxiCsv(out, rows);
     if (!out.flush()) return Status::Io("cannot write " + csv.string());
   }
-  std::cout << "generated " << rows << " taxi trips in " << csv.string() << "\n";
+  std::cout << "generated " << rows << " taxi trips in " << csv.string() << " (and "
+            << TaxiCsvBadLines(rows) << " bad lines for the ingest to reject)\n";
   CTL_ASSIGN_OR_RETURN(auto summaries, store->ApplyChanges(changes, ValidateRows, false));
   for (const auto& s : summaries) {
     std::cout << s.table << ": " << s.inserted.size() << " inserted, " << s.updated.size()

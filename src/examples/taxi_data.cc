@@ -32,9 +32,11 @@ std::string Money(int64_t cents) {
   return buf;
 }
 
+// A time on 2024-11-16; past midnight it rolls over into the 17th.
 std::string Clock(int64_t seconds_of_day) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "2024-11-16 %02lld:%02lld:%02lld",
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "2024-11-%02lld %02lld:%02lld:%02lld",
+                static_cast<long long>(16 + seconds_of_day / 86400),
                 static_cast<long long>(seconds_of_day / 3600 % 24),
                 static_cast<long long>(seconds_of_day / 60 % 60),
                 static_cast<long long>(seconds_of_day % 60));
@@ -83,7 +85,16 @@ void WriteTaxiCsv(std::ostream& out, int64_t rows) {
                   Money(total).c_str(), Money(congestion).c_str());
     previous = line;
     out << previous;
+    if (i == 6) {
+      out << "1,2024-11-16 00:10:00,2024-11-16 00:20:00,1,n/a,1,N,10,20,1,9.50,0.50,0.50,0,0,1.00,11.50,2.50\n";
+    } else if (i == 41) {
+      out << "2,2024-11-16 01:00:00,2024-11-16 01:12:00,2,3.10,1,N,30,40,1,14.00,0.50,0.50,2.00,0,1.00,18.00\n";
+    } else if (i == 98) {
+      out << ",2024-11-16 02:00:00,2024-11-16 02:30:00,1,8.20,1,N,50,60,2,30.00,0,0.50,0,0,1.00,31.50,0\n";
+    }
   }
 }
+
+int64_t TaxiCsvBadLines(int64_t rows) { return (rows > 6) + (rows > 41) + (rows > 98); }
 
 }  // namespace ctlflow

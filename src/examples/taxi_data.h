@@ -16,6 +16,12 @@ std::string TaxiCsvHeader();
 
 // Writes a header and `rows` records. Every 50th record repeats the one
 // before it, as real feeds do, so "distinct trips" differs from row count.
+// Three deliberately bad lines follow records 7, 42 and 99 (when there are
+// that many): a distance that is not a number, a line with 17 fields, and a
+// missing VendorID; an ingest must reject them, not load or drop them.
 void WriteTaxiCsv(std::ostream& out, int64_t rows);
+
+// How many bad lines WriteTaxiCsv writes for `rows` records.
+int64_t TaxiCsvBadLines(int64_t rows);
 
 }  // namespace ctlflow
