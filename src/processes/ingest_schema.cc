@@ -174,16 +174,25 @@ Result<Value> ConvertField(const IngestColumn& c, const std::string& text) {
     case IngestType::kDouble:
       return ParseDouble(text);
     case IngestType::kDecimal: {
-      static const std::regex kNumber(R"([+-]?(\d*)(?:\.(\d*))?)");
+      // [+-]digits[.digits], at least one digit; hand-parsed, since this
+      // runs for every field of every row.
       std::string t = Trim(text);
-      std::smatch m;
-      if (t.empty() || !std::regex_match(t, m, kNumber) || (m[1].length() == 0 && m[2].length() == 0)) {
+      size_t i = (!t.empty() && (t[0] == '+' || t[0] == '-')) ? 1 : 0;
+      size_t whole_begin = i;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+      size_t whole_end = i, frac_digits = 0;
+      if (i < t.size() && t[i] == '.') {
+        ++i;
+        size_t frac_begin = i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+        frac_digits = i - frac_begin;
+      }
+      if (i != t.size() || (whole_end == whole_begin && frac_digits == 0)) {
         return Status::Invalid("'" + text + "' is not a " + c.type_text);
       }
-      std::string whole = m[1].str();
-      whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size()));
-      if (static_cast<int>(whole.size()) > c.precision - c.scale ||
-          static_cast<int>(m[2].length()) > c.scale) {
+      while (whole_begin < whole_end && t[whole_begin] == '0') ++whole_begin;
+      if (static_cast<int>(whole_end - whole_begin) > c.precision - c.scale ||
+          static_cast<int>(frac_digits) > c.scale) {
         return Status::Invalid("'" + text + "' does not fit " + c.type_text);
       }
       return Value(std::strtod(t.c_str(), nullptr));
