@@ -15,6 +15,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/strings.h"
 #include "common/csv.h"
 
 namespace ctlflow {
@@ -24,11 +25,6 @@ namespace fs = std::filesystem;
 std::string SourceLocation::ToString() const { return file + ":" + std::to_string(line); }
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
   std::string out;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/strings.h"
 #include "common/csv.h"
 #include "common/shell_words.h"
 #include "processes/ingest_schema.h"
@@ -24,17 +25,6 @@ struct IngestOptions {
   bool header = true;
   int64_t max_rejects = 0;
 };
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string QuoteIdent(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 Result<IngestOptions> ParseOptions(const ProcessContext& ctx) {
   IngestOptions o;

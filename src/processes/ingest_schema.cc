@@ -11,21 +11,11 @@
 #include <regex>
 #include <sstream>
 
+#include "common/strings.h"
+
 namespace ctlflow {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 Result<Value> ParseInteger(const std::string& raw, int64_t lo, int64_t hi, const char* what) {
   std::string t = Trim(raw);

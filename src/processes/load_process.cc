@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "common/strings.h"
 #include "common/shell_words.h"
 
 namespace ctlflow {
@@ -11,23 +12,6 @@ namespace ctlflow {
 namespace {
 
 const char* const kOpenEnd = "9999-12-31";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-std::string QuoteIdent(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::string Qualified(const std::string& schema, const std::string& table) {
   return (schema.empty() ? "" : QuoteIdent(schema) + ".") + QuoteIdent(table);

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace ctlflow {
 
 namespace {
@@ -56,13 +58,6 @@ bool HasTag(const NotebookJson& cell, std::string_view tag) {
   for (const auto& t : md["tags"])
     if (t.is_string() && t.get<std::string>() == tag) return true;
   return false;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 std::string Shorten(std::string s, size_t max = 300) {
@@ -269,13 +264,13 @@ std::optional<std::string> DescribeNotebookError(const NotebookJson& executed) {
                             text.find("Input In [") != std::string::npos ||
                             text.find("<ipython-input-") != std::string::npos;
           for (const auto& line : Lines(text)) {
-            std::string t = Trim(line);
+            std::string t = Trim(line, " \t\r\n");
             if (!t.empty()) last_line = t;
             if (cell_frame && at_line.empty() && t.rfind("---->", 0) == 0) {
-              std::string rest = Trim(std::string_view(t).substr(5));
+              std::string rest = Trim(std::string_view(t).substr(5), " \t\r\n");
               size_t sp = rest.find(' ');
               std::string number = rest.substr(0, sp);
-              std::string code = sp == std::string::npos ? "" : Trim(std::string_view(rest).substr(sp));
+              std::string code = sp == std::string::npos ? "" : Trim(std::string_view(rest).substr(sp), " \t\r\n");
               at_line = "line " + number + ": " + Shorten(code, 200);
             }
           }
@@ -301,7 +296,7 @@ std::optional<std::string> FindPrintedResult(const NotebookJson& executed) {
           output.value("name", "") != "stdout" || !output.contains("text"))
         continue;
       for (const auto& line : Lines(JoinedText(output["text"]))) {
-        if (line.rfind(kPrefix, 0) == 0) found = Trim(std::string_view(line).substr(kPrefix.size()));
+        if (line.rfind(kPrefix, 0) == 0) found = Trim(std::string_view(line).substr(kPrefix.size()), " \t\r\n");
       }
     }
   }

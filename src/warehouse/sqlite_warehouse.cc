@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "common/strings.h"
 #include "warehouse/sql_script.h"
 #include "warehouse/warehouse.h"
 
@@ -17,11 +18,6 @@ bool IsIdentifier(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
   });
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
 }
 
 bool IsTransactionControl(const std::string& keyword) {

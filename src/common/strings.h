@@ -1,0 +1,32 @@
+// Small string helpers used across subsystems.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ctlflow {
+
+// ASCII lower case (SQL keywords, identifiers, flags).
+inline std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
+// `s` without leading and trailing characters from `blanks`.
+inline std::string Trim(std::string_view s, std::string_view blanks = " \t") {
+  size_t b = s.find_first_not_of(blanks);
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(blanks) - b + 1));
+}
+
+// A SQL identifier in double quotes, with embedded quotes doubled.
+inline std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace ctlflow
