@@ -108,7 +108,7 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
     result = child.Wait();
   }
   if (ctx.cancel && ctx.cancel->cancelled()) {
-    out.message = "cancelled: " + ctx.cancel->reason() + "; the process tree was stopped";
+    out.message = CancelMessage(ctx, "the process tree was stopped");
     AppendLogLine(ctx.log_path, out.message);
     return out;
   }
@@ -120,8 +120,7 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
   AppendLogLine(ctx.log_path, "finished: " + result->Describe());
   if (result->timed_out) {
     out.status = AttemptStatus::kTimedOut;
-    out.message = "timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s = " +
-                  std::to_string(*p.timeout_s) + "); the process tree was killed";
+    out.message = TimeoutMessage(p, "the process tree was killed");
     return out;
   }
   if (!result->ok()) {

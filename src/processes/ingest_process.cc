@@ -365,14 +365,8 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;
 
-  const auto deadline = p.timeout_s ? std::optional(std::chrono::steady_clock::now() +
-                                                     std::chrono::seconds(*p.timeout_s))
-                                      : std::nullopt;
-  bool timed_out = false;
-  auto stop = [&]() {
-    if (deadline && std::chrono::steady_clock::now() >= *deadline) timed_out = true;
-    return timed_out || (ctx.cancel && ctx.cancel->cancelled());
-  };
+  StopCheck stopper(ctx);
+  const std::function<bool()> stop = stopper.AsFunction();
 
   // Create the table, or add the columns it lacks (additive changes only).
   std::vector<std::pair<std::string, std::string>> wanted;
@@ -435,12 +429,12 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   }
   rejects.Close();
   out.source_row = ingester.read();
-  if (timed_out) {
+  if (stopper.timed_out()) {
     out.status = AttemptStatus::kTimedOut;
-    return fail("timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s); nothing was loaded");
+    return fail(TimeoutMessage(p, "nothing was loaded"));
   }
-  if (ctx.cancel && ctx.cancel->cancelled()) {
-    return fail("cancelled: " + ctx.cancel->reason() + "; nothing was loaded");
+  if (stopper.cancelled()) {
+    return fail(CancelMessage(ctx, "nothing was loaded"));
   }
   if (!load.ok()) return fail(load.message() + "; nothing was loaded");
   if (rejects.count() > opts->max_rejects) {

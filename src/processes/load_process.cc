@@ -162,14 +162,8 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
     }
   }
 
-  const auto deadline = p.timeout_s ? std::optional(std::chrono::steady_clock::now() +
-                                                     std::chrono::seconds(*p.timeout_s))
-                                      : std::nullopt;
-  bool timed_out = false;
-  auto stop = [&]() {
-    if (deadline && std::chrono::steady_clock::now() >= *deadline) timed_out = true;
-    return timed_out || (ctx.cancel && ctx.cancel->cancelled());
-  };
+  StopCheck stopper(ctx);
+  const std::function<bool()> stop = stopper.AsFunction();
   wh.SetStop(stop);
   SqlParams params{{"data_dt", ctx.data_dt}, {"run_id", ctx.run_id}, {"open_end", std::string(kOpenEnd)}};
 
@@ -269,11 +263,11 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   };
   Status st = run();
   wh.SetStop(nullptr);
-  if (timed_out) {
+  if (stopper.timed_out()) {
     out.status = AttemptStatus::kTimedOut;
-    return fail("timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s); the load was rolled back");
+    return fail(TimeoutMessage(p, "the load was rolled back"));
   }
-  if (ctx.cancel && ctx.cancel->cancelled()) return fail("cancelled: " + ctx.cancel->reason() + "; the load was rolled back");
+  if (stopper.cancelled()) return fail(CancelMessage(ctx, "the load was rolled back"));
   if (!st.ok()) return fail(st.message() + "; the load was rolled back");
   out.status = AttemptStatus::kSuccess;
   out.source_row = source_rows;

@@ -231,7 +231,7 @@ ProcessOutcome RunNotebookProcess(const ProcessContext& ctx) {
   fs::remove(pid_file, ec);
 
   if (ctx.cancel && ctx.cancel->cancelled())
-    return fail("cancelled: " + ctx.cancel->reason() + "; the notebook and its kernel were stopped");
+    return fail(CancelMessage(ctx, "the notebook and its kernel were stopped"));
   if (!result.ok()) return fail(result.status().message());
   AppendLogLine(ctx.log_path, "finished: " + result->Describe());
   const std::string kept = fs::exists(executed_path, ec)
@@ -239,8 +239,7 @@ ProcessOutcome RunNotebookProcess(const ProcessContext& ctx) {
                                : "; no executed notebook was written";
   if (result->timed_out) {
     out.status = AttemptStatus::kTimedOut;
-    out.message = "timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s = " +
-                  std::to_string(*p.timeout_s) + "); the notebook's kernel was killed" + kept;
+    out.message = TimeoutMessage(p, "the notebook's kernel was killed" + kept);
     return out;
   }
   if (!result->ok()) {

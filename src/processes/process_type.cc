@@ -35,6 +35,26 @@ std::vector<std::pair<std::string, std::string>> ContextEnvironment(const Proces
   return env;
 }
 
+StopCheck::StopCheck(const ProcessContext& ctx) : ctx_(ctx) {
+  if (ctx.process->timeout_s) {
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(*ctx.process->timeout_s);
+  }
+}
+
+bool StopCheck::ShouldStop() {
+  if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) timed_out_ = true;
+  return timed_out_ || cancelled();
+}
+
+std::string TimeoutMessage(const Process& process, const std::string& consequence) {
+  std::string s = std::to_string(process.timeout_s.value_or(0));
+  return "timed out after " + s + " s (timeout_s = " + s + "); " + consequence;
+}
+
+std::string CancelMessage(const ProcessContext& ctx, const std::string& consequence) {
+  return "cancelled: " + (ctx.cancel ? ctx.cancel->reason() : std::string("stopped")) + "; " + consequence;
+}
+
 void AppendLogLine(const std::string& log_path, const std::string& line) {
   std::ofstream out(log_path, std::ios::app);
   out << "ctlflow: " << line << "\n";

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +38,31 @@ struct ProcessOutcome {
   std::string message;
   std::optional<int64_t> source_row, target_row;
 };
+
+// For process types that run inside ctlflow (sql, ingest, load): whether
+// the attempt must stop now, because timeout_s has passed or the run was
+// cancelled. Poll it from long loops and from SQLite's progress handler.
+class StopCheck {
+ public:
+  explicit StopCheck(const ProcessContext& ctx);
+  bool ShouldStop();  // remembers a timeout once seen
+  bool timed_out() const { return timed_out_; }
+  bool cancelled() const { return ctx_.cancel != nullptr && ctx_.cancel->cancelled(); }
+  // A callable view for APIs that take std::function; this must outlive it.
+  std::function<bool()> AsFunction() {
+    return [this] { return ShouldStop(); };
+  }
+
+ private:
+  const ProcessContext& ctx_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool timed_out_ = false;
+};
+
+// "timed out after N s (timeout_s = N); <consequence>".
+std::string TimeoutMessage(const Process& process, const std::string& consequence);
+// "cancelled: <reason>; <consequence>".
+std::string CancelMessage(const ProcessContext& ctx, const std::string& consequence);
 
 // The run context as environment variables (CTLFLOW_DATA_DT, ...).
 std::vector<std::pair<std::string, std::string>> ContextEnvironment(const ProcessContext& ctx);

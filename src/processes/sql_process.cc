@@ -45,25 +45,18 @@ ProcessOutcome RunSqlProcess(const ProcessContext& ctx) {
     AppendLogLine(ctx.log_path, out.message);
     return out;
   }
-  const auto deadline = p.timeout_s ? std::optional(std::chrono::steady_clock::now() +
-                                                     std::chrono::seconds(*p.timeout_s))
-                                      : std::nullopt;
-  bool timed_out = false;
-  auto stop = [&]() {
-    if (deadline && std::chrono::steady_clock::now() >= *deadline) timed_out = true;
-    return timed_out || (ctx.cancel && ctx.cancel->cancelled());
-  };
+  StopCheck stopper(ctx);
+  const std::function<bool()> stop = stopper.AsFunction();
   auto result = (*conn)->RunScript(
       script, params, [&](const std::string& line) { AppendLogLine(ctx.log_path, line); }, stop);
-  if (timed_out) {
+  if (stopper.timed_out()) {
     out.status = AttemptStatus::kTimedOut;
-    out.message = "timed out after " + std::to_string(*p.timeout_s) + " s (timeout_s = " +
-                  std::to_string(*p.timeout_s) + "); the script was interrupted and rolled back";
+    out.message = TimeoutMessage(p, "the script was interrupted and rolled back");
     AppendLogLine(ctx.log_path, out.message);
     return out;
   }
-  if (ctx.cancel && ctx.cancel->cancelled()) {
-    out.message = "cancelled: " + ctx.cancel->reason() + "; the script was interrupted and rolled back";
+  if (stopper.cancelled()) {
+    out.message = CancelMessage(ctx, "the script was interrupted and rolled back");
     AppendLogLine(ctx.log_path, out.message);
     return out;
   }
