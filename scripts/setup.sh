@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libsqlite3-dev sqlite3                          # embedded metadata store and warehouse
-  libpq-dev                                       # PostgreSQL client
+  libpq-dev postgresql                            # PostgreSQL client; a server for the tests
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev # apply/export, JSON, command line
   libgtest-dev libgmock-dev                       # tests
   tzdata ca-certificates

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "harness.h"
+#include "postgres_server.h"
 
 namespace ctlflow::testing {
 namespace {
@@ -107,6 +108,23 @@ TEST_F(CtlflowTest, ConnectionsInUseCannotBeRemoved) {
   CliResult bad_type = Ctl({"connection", "add", "x", "--type", "oracle", "--url", "x"});
   EXPECT_EQ(bad_type.exit_code, 2);
   EXPECT_NE(bad_type.err.find("sqlite, postgres or lakehouse"), std::string::npos);
+}
+
+TEST_F(CtlflowTest, PostgresConnectionIsTestedAgainstARealServer) {
+  const PostgresServer& pg = Postgres();
+  ASSERT_TRUE(pg.ok) << pg.error;
+  ASSERT_EQ(Ctl({"connection", "add", "dwh", "--type", "postgres", "--url", pg.Url(), "--password-env",
+                 "DWH_PASSWORD"}).exit_code, 0);
+  CliResult good = Ctl({"connection", "test", "dwh"}, "", {{"DWH_PASSWORD", pg.password}});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("connection dwh (postgres, " + pg.Url() + "): ok"), std::string::npos) << good.out;
+  EXPECT_EQ(good.out.find(pg.password), std::string::npos);
+  // A wrong password: the server says so, and the password is not echoed.
+  const std::string wrong = "not-the-password-123";
+  CliResult bad = Ctl({"connection", "test", "dwh"}, "", {{"DWH_PASSWORD", wrong}});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("password authentication failed"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find(wrong), std::string::npos) << bad.err;
 }
 
 }  // namespace

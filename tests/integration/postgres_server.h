@@ -1,0 +1,23 @@
+// A real PostgreSQL server for integration tests: initdb + pg_ctl in a
+// temporary folder, on a free loopback port, started on first use by the
+// test process that needs it and stopped when that process exits. As root,
+// the server runs as the `postgres` user (initdb refuses root).
+#pragma once
+
+#include <string>
+
+namespace ctlflow::testing {
+
+struct PostgresServer {
+  bool ok = false;
+  std::string error;     // why it could not start
+  int port = 0;
+  std::string user = "ctl";
+  std::string password;  // of `user`
+  std::string Url(const std::string& database = "postgres") const;
+};
+
+// Starts the server once per process; later calls return the same one.
+const PostgresServer& Postgres();
+
+}  // namespace ctlflow::testing
