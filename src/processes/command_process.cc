@@ -39,21 +39,6 @@ Result<std::string> ExpandContextVariables(
   return out;
 }
 
-namespace {
-
-// The last non-empty line the program wrote, to make failure messages useful.
-std::string LastOutputLine(const std::string& log_path) {
-  std::ifstream in(log_path);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.rfind("ctlflow: ", 0) != 0) last = line;
-  }
-  if (last.size() > 200) last = last.substr(0, 197) + "...";
-  return last;
-}
-
-}  // namespace
-
 ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
   const Process& p = *ctx.process;
   ProcessOutcome out;
@@ -124,28 +109,21 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
     return out;
   }
   if (!result->ok()) {
-    std::string last = LastOutputLine(ctx.log_path);
+    std::string last = LastOutputLine(ctx.log_path, 200);
     out.message = p.af_path_nm + " failed: " + result->Describe() +
                   (last.empty() ? "" : "; last output: " + last);
     return out;
   }
 
-  if (fs::exists(result_file, ec)) {
-    std::ifstream in(result_file);
-    auto doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      out.message = "the result file " + result_file + " is not a JSON object";
-      return out;
-    }
-    for (const char* key : {"source_row", "target_row"}) {
-      if (!doc.contains(key) || doc[key].is_null()) continue;
-      if (!doc[key].is_number_integer()) {
-        out.message = std::string("the result file field ") + key + " is not an integer";
-        return out;
-      }
-      (std::string(key) == "source_row" ? out.source_row : out.target_row) = doc[key].get<int64_t>();
-    }
-    if (doc.contains("message") && doc["message"].is_string()) out.message = doc["message"];
+  auto record = ReadResultFile(result_file);
+  if (!record.ok()) {
+    out.message = record.status().message();
+    return out;
+  }
+  if (*record) {
+    out.source_row = (*record)->source_row;
+    out.target_row = (*record)->target_row;
+    if ((*record)->message) out.message = *(*record)->message;
   }
   out.status = AttemptStatus::kSuccess;
   if (out.message.empty()) out.message = "exit code 0";

@@ -303,21 +303,4 @@ std::optional<std::string> FindPrintedResult(const NotebookJson& executed) {
   return found;
 }
 
-Result<NotebookResultRecord> ParseNotebookResultRecord(const std::string& text,
-                                                        const std::string& origin) {
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object())
-    return Status::Invalid("the result record in " + origin + " is not a JSON object");
-  NotebookResultRecord out;
-  for (const char* key : {"source_row", "target_row"}) {
-    if (!doc.contains(key) || doc[key].is_null()) continue;
-    if (!doc[key].is_number_integer())
-      return Status::Invalid(std::string("the result record field ") + key + " in " + origin +
-                             " is not an integer");
-    (std::string(key) == "source_row" ? out.source_row : out.target_row) = doc[key].get<int64_t>();
-  }
-  if (doc.contains("message") && doc["message"].is_string()) out.message = doc["message"].get<std::string>();
-  return out;
-}
-
 }  // namespace ctlflow

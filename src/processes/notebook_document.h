@@ -78,16 +78,6 @@ std::optional<std::string> DescribeNotebookError(const NotebookJson& executed);
 // any cell of an executed notebook.
 std::optional<std::string> FindPrintedResult(const NotebookJson& executed);
 
-struct NotebookResultRecord {
-  std::optional<int64_t> source_row, target_row;
-  std::optional<std::string> message;
-};
-
-// Parses {"source_row": N, "target_row": N, "message": "..."} (all optional;
-// counts must be integers or null). `origin` names where the text came from.
-Result<NotebookResultRecord> ParseNotebookResultRecord(const std::string& text,
-                                                        const std::string& origin);
-
 // Cell "source" as one string (it may be a string or a list of strings).
 std::string CellSource(const NotebookJson& cell);
 

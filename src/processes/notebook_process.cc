@@ -133,18 +133,6 @@ void KillLeftoverKernel(const std::string& pid_file, const std::string& log_path
   AppendLogLine(log_path, "killed the leftover kernel, pid " + std::to_string(pid));
 }
 
-// The last non-empty line the driver wrote (not a ctlflow line).
-std::string LastOutputLine(const std::string& log_path) {
-  std::ifstream in(log_path);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.rfind("ctlflow: ", 0) != 0 && line.rfind("ctlflow-notebook: ", 0) != 0)
-      last = line;
-  }
-  if (last.size() > 300) last = last.substr(0, 297) + "...";
-  return last;
-}
-
 Result<NotebookJson> ReadNotebook(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Io("cannot read " + path);
@@ -252,7 +240,7 @@ ProcessOutcome RunNotebookProcess(const ProcessContext& ctx) {
       }
     }
     if (detail.empty()) {
-      std::string last = LastOutputLine(ctx.log_path);
+      std::string last = LastOutputLine(ctx.log_path, 300);
       detail = result->Describe() + (last.empty() ? "" : "; last output: " + last);
       if (last.find("No module named") != std::string::npos)
         detail += " (install Jupyter with scripts/setup.sh)";
@@ -261,18 +249,14 @@ ProcessOutcome RunNotebookProcess(const ProcessContext& ctx) {
     return out;
   }
 
-  std::optional<NotebookResultRecord> record;
-  if (fs::exists(result_file, ec)) {
-    std::ifstream in(result_file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = ParseNotebookResultRecord(text, result_file);
-    if (!parsed.ok()) return fail(parsed.status().message());
-    record = *parsed;
-  } else if (fs::exists(executed_path, ec)) {
+  auto from_file = ReadResultFile(result_file);
+  if (!from_file.ok()) return fail(from_file.status().message());
+  std::optional<ResultRecord> record = *from_file;
+  if (!record && fs::exists(executed_path, ec)) {
     auto executed = ReadNotebook(executed_path);
     if (executed.ok()) {
       if (auto printed = FindPrintedResult(*executed)) {
-        auto parsed = ParseNotebookResultRecord(*printed, "the printed CTLFLOW_RESULT line");
+        auto parsed = ParseResultRecord(*printed, "the printed CTLFLOW_RESULT line");
         if (!parsed.ok()) return fail(parsed.status().message());
         record = *parsed;
       }

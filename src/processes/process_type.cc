@@ -3,6 +3,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "processes/command_process.h"
 #include "processes/ingest_process.h"
@@ -53,6 +54,45 @@ std::string TimeoutMessage(const Process& process, const std::string& consequenc
 
 std::string CancelMessage(const ProcessContext& ctx, const std::string& consequence) {
   return "cancelled: " + (ctx.cancel ? ctx.cancel->reason() : std::string("stopped")) + "; " + consequence;
+}
+
+Result<ResultRecord> ParseResultRecord(const std::string& text, const std::string& origin) {
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Status::Invalid("the result record in " + origin + " is not a JSON object");
+  }
+  ResultRecord out;
+  for (const char* key : {"source_row", "target_row"}) {
+    if (!doc.contains(key) || doc[key].is_null()) continue;
+    if (!doc[key].is_number_integer()) {
+      return Status::Invalid(std::string("the result record field ") + key + " in " + origin +
+                             " is not an integer");
+    }
+    (std::string(key) == "source_row" ? out.source_row : out.target_row) = doc[key].get<int64_t>();
+  }
+  if (doc.contains("message") && doc["message"].is_string()) out.message = doc["message"].get<std::string>();
+  return out;
+}
+
+Result<std::optional<ResultRecord>> ReadResultFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<ResultRecord>();
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CTL_ASSIGN_OR_RETURN(ResultRecord record, ParseResultRecord(text, path));
+  return std::optional<ResultRecord>(std::move(record));
+}
+
+std::string LastOutputLine(const std::string& log_path, size_t max_length) {
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.rfind("ctlflow: ", 0) != 0 && line.rfind("ctlflow-notebook: ", 0) != 0) {
+      last = line;
+    }
+  }
+  if (last.size() > max_length) last = last.substr(0, max_length - 3) + "...";
+  return last;
 }
 
 void AppendLogLine(const std::string& log_path, const std::string& line) {

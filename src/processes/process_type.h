@@ -64,6 +64,21 @@ std::string TimeoutMessage(const Process& process, const std::string& consequenc
 // "cancelled: <reason>; <consequence>".
 std::string CancelMessage(const ProcessContext& ctx, const std::string& consequence);
 
+// The small result record a command or notebook may leave:
+// {"source_row": N, "target_row": N, "message": "..."}, all optional.
+struct ResultRecord {
+  std::optional<int64_t> source_row, target_row;
+  std::optional<std::string> message;
+};
+// Counts must be integers or null. `origin` names where the text came from.
+Result<ResultRecord> ParseResultRecord(const std::string& text, const std::string& origin);
+// The record in the file at `path`, or nullopt when there is no such file.
+Result<std::optional<ResultRecord>> ReadResultFile(const std::string& path);
+
+// The last non-empty line a program wrote to an attempt's log (ctlflow's
+// own lines skipped), cut to `max_length`, to make failure messages useful.
+std::string LastOutputLine(const std::string& log_path, size_t max_length);
+
 // The run context as environment variables (CTLFLOW_DATA_DT, ...).
 std::vector<std::pair<std::string, std::string>> ContextEnvironment(const ProcessContext& ctx);
 

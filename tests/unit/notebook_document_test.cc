@@ -1,5 +1,6 @@
 // prcs_typ 1 notebook: parameter injection and reading executed notebooks.
 #include "processes/notebook_document.h"
+#include "processes/process_type.h"
 
 #include <gtest/gtest.h>
 
@@ -152,16 +153,16 @@ TEST(NotebookDocument, FindsTheLastPrintedResultAndParsesRecords) {
   EXPECT_EQ(*printed, "{\"source_row\": 3, \"target_row\": 4}");
   EXPECT_FALSE(FindPrintedResult(Nb({Code("x")})).has_value());
 
-  auto rec = ParseNotebookResultRecord(*printed, "here");
+  auto rec = ParseResultRecord(*printed, "here");
   ASSERT_TRUE(rec.ok());
   EXPECT_EQ(rec->source_row, 3);
   EXPECT_EQ(rec->target_row, 4);
-  auto partial = ParseNotebookResultRecord("{\"target_row\": null, \"message\": \"m\"}", "here");
+  auto partial = ParseResultRecord("{\"target_row\": null, \"message\": \"m\"}", "here");
   ASSERT_TRUE(partial.ok());
   EXPECT_FALSE(partial->source_row.has_value());
   EXPECT_EQ(partial->message, "m");
-  EXPECT_FALSE(ParseNotebookResultRecord("{\"source_row\": \"5\"}", "here").ok());
-  EXPECT_FALSE(ParseNotebookResultRecord("[1]", "here").ok());
+  EXPECT_FALSE(ParseResultRecord("{\"source_row\": \"5\"}", "here").ok());
+  EXPECT_FALSE(ParseResultRecord("[1]", "here").ok());
 }
 
 }  // namespace
