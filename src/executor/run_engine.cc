@@ -365,7 +365,7 @@ Status RunEngine::CheckRetries(ActiveRun& run) {
 // marked running here, on the loop's thread, inside the loop's batch; the
 // worker thread only runs it. The caller submits `start` after the batch
 // has committed, so no process starts before its row says so.
-Status RunEngine::Dispatch(std::vector<std::function<void(int)>>* start) {
+Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
   while (!draining_ && !dispatch_.empty()) {
     auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
     if (free_slot == slot_busy_.end()) break;
@@ -393,7 +393,7 @@ Status RunEngine::Dispatch(std::vector<std::function<void(int)>>* start) {
     ++run.counts.running;
     ++running_total_;
     ActiveRun* r = &run;
-    start->push_back([this, r, n, node, attempt, slot, log_path, worker](int) {
+    start->push_back([this, r, n, node, attempt, slot, log_path, worker] {
       AppendLogLine(log_path, "attempt " + std::to_string(attempt) + " of " + n->name +
                                   " for data_dt " + r->record.data_dt + " (run " +
                                   std::to_string(r->record.run_id) + ") on " + worker);
@@ -559,7 +559,7 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
   std::deque<Completion> done;
   while (true) {
     // One iteration's state changes commit together (group commit).
-    std::vector<std::function<void(int)>> start;
+    std::vector<std::function<void()>> start;
     CTL_RETURN_IF_ERROR(store_.Batch([&]() -> Status {
       for (auto& c : done) CTL_RETURN_IF_ERROR(Apply(std::move(c)));
       done.clear();

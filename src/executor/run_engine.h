@@ -102,7 +102,7 @@ class RunEngine {
   Status Release(ActiveRun& run);
   Status CheckWaits(ActiveRun& run);
   Status CheckRetries(ActiveRun& run);
-  Status Dispatch(std::vector<std::function<void(int)>>* start);
+  Status Dispatch(std::vector<std::function<void()>>* start);
   Status Apply(Completion done);
   Status StartCancel(ActiveRun& run);
   Status CheckCancelRequests();

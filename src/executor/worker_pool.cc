@@ -4,12 +4,12 @@ namespace ctlflow {
 
 WorkerPool::WorkerPool(int threads) {
   if (threads < 1) threads = 1;
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this, i] { Loop(i + 1); });
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
 WorkerPool::~WorkerPool() { Stop(); }
 
-void WorkerPool::Submit(std::function<void(int)> fn) {
+void WorkerPool::Submit(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(fn));
@@ -28,9 +28,9 @@ void WorkerPool::Stop() {
   threads_.clear();
 }
 
-void WorkerPool::Loop(int slot) {
+void WorkerPool::Loop() {
   while (true) {
-    std::function<void(int)> fn;
+    std::function<void()> fn;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -38,7 +38,7 @@ void WorkerPool::Loop(int slot) {
       fn = std::move(queue_.front());
       queue_.pop_front();
     }
-    fn(slot);
+    fn();
   }
 }
 

@@ -19,16 +19,15 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // fn receives the 1-based slot number of the thread running it.
-  void Submit(std::function<void(int slot)> fn);
+  void Submit(std::function<void()> fn);
   void Stop();
 
  private:
-  void Loop(int slot);
+  void Loop();
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void(int)>> queue_;
+  std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

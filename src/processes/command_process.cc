@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/shell_words.h"
@@ -48,7 +47,6 @@ ProcessOutcome RunCommandProcess(const ProcessContext& ctx) {
   // Per attempt (the log path is), so no earlier attempt's file can be here.
   std::string result_file = ctx.log_path + ".result.json";
   env.emplace_back("CTLFLOW_RESULT_FILE", result_file);
-  std::error_code ec;
 
   auto words = SplitShellWords(p.af_parm);
   if (!words.ok()) {
