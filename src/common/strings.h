@@ -29,4 +29,14 @@ inline std::string QuoteIdent(std::string_view name) {
   return out + "\"";
 }
 
+// `text` with every occurrence of `secret` replaced by ****, for messages
+// from drivers that may echo a password.
+inline std::string MaskSecrets(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 4)) {
+    text.replace(pos, secret.size(), "****");
+  }
+  return text;
+}
+
 }  // namespace ctlflow

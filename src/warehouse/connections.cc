@@ -41,14 +41,6 @@ std::string MaskUrl(const std::string& url) {
   return std::regex_replace(url, kUserInfo, "$1$2:****@", std::regex_constants::format_first_only);
 }
 
-std::string MaskSecrets(std::string text, const std::string& secret) {
-  if (secret.empty()) return text;
-  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 4)) {
-    text.replace(pos, secret.size(), "****");
-  }
-  return text;
-}
-
 Status ValidateConnection(const ConnectionDef& d) {
   static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
   auto fail = [&](const std::string& what) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/strings.h"  // MaskSecrets
 #include "store/metadata_store.h"
 
 namespace ctlflow {
@@ -34,8 +35,6 @@ Result<std::string> ResolveSecret(const ConnectionDef& def);
 
 // The URL with any user:password@ part shown as user:****@.
 std::string MaskUrl(const std::string& url);
-// `text` with every occurrence of `secret` replaced by ****.
-std::string MaskSecrets(std::string text, const std::string& secret);
 
 // Opens the connection and does the smallest real operation: SELECT 1 on a
 // database, a write and delete of a probe file in a lakehouse folder.
