@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string home_flag;
   app.add_option("--home", home_flag, "home folder (default $CTLFLOW_HOME or ./ctlflow_home)");
+  std::string db_flag;
+  app.add_option("--db", db_flag,
+                 "metadata store: a postgresql:// URL (default $CTLFLOW_DB, else SQLite in the home)");
 
   auto* init = app.add_subcommand("init", "create or upgrade the metadata store (idempotent)");
 
@@ -39,6 +42,8 @@ int main(int argc, char** argv) {
   sql->add_option("--conn", sql_conn, "a connection name such as warehouse");
   sql->add_flag("--json", sql_json, "print rows as a JSON array");
   sql->add_option("sql", sql_text, "the SQL, or - to read it from stdin")->required();
+  std::vector<std::string> sql_params;
+  sql->add_option("--param", sql_params, "k=v, bound to :k (with --conn; repeatable)");
 
   auto* process = app.add_subcommand("process", "work with process rows");
   process->require_subcommand(1);
@@ -87,6 +92,8 @@ int main(int argc, char** argv) {
   int64_t example_rows = 1000;
   auto* example_load = example->add_subcommand("load", "put AF_TEST1, its scripts and generated data into the home");
   example_load->add_option("--rows", example_rows, "taxi trips to generate (default 1000)");
+  std::string example_warehouse;
+  example_load->add_option("--warehouse", example_warehouse, "connection for the example's warehouse (default: warehouse)");
 
   int sched_workers = 0;
   bool sched_once = false;
@@ -155,7 +162,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  auto home = ResolveHome(home_flag);
+  auto home = ResolveHome(home_flag, db_flag);
   if (!home.ok()) {
     std::cerr << "ctlflow: error: " << home.status().message() << "\n";
     return 1;
@@ -167,7 +174,7 @@ int main(int argc, char** argv) {
   else if (*apply) status = CmdApply(*home, apply_path, dry_run, prune);
   else if (*exp) status = CmdExport(*home, export_format, export_path);
   else if (*validate) status = CmdValidate(*home, validate_path);
-  else if (*sql) status = CmdSql(*home, sql_conn, sql_text, sql_json);
+  else if (*sql) status = CmdSql(*home, sql_conn, sql_text, sql_json, sql_params);
   else if (*pnew) {
     if (new_csv.empty() && new_name.empty()) {
       status = Status::Invalid("process new: give a NAME, or --from-csv FILE");
@@ -179,7 +186,7 @@ int main(int argc, char** argv) {
   else if (*run) status = CmdRun(*home, run_options, &run_ok, &exit_signal);
   else if (*log) status = CmdLog(*home, log_options);
   else if (*runs) status = CmdRuns(*home, runs_stream, runs_limit, runs_json);
-  else if (*example_load) status = CmdExampleLoad(*home, example_rows);
+  else if (*example_load) status = CmdExampleLoad(*home, example_rows, example_warehouse);
   else if (*sched) {
     int cpus = static_cast<int>(std::thread::hardware_concurrency());
     status = CmdScheduler(*home, sched_workers > 0 ? sched_workers : std::max(2, cpus), sched_once);

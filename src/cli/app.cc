@@ -18,7 +18,7 @@ std::string Home::MetadataPath() const { return (fs::path(path) / "cntl_af.db").
 std::string Home::WarehouseFolder() const { return (fs::path(path) / "warehouse").string(); }
 std::string Home::LakehouseFolder() const { return (fs::path(path) / "lakehouse").string(); }
 
-Result<Home> ResolveHome(const std::string& flag) {
+Result<Home> ResolveHome(const std::string& flag, const std::string& db_flag) {
   std::string dir = flag;
   if (dir.empty()) {
     const char* env = std::getenv("CTLFLOW_HOME");
@@ -28,6 +28,15 @@ Result<Home> ResolveHome(const std::string& flag) {
   fs::create_directories(dir, ec);
   if (ec) return Status::Io("cannot create the home folder " + dir + ": " + ec.message());
   Home home;
+  home.db = db_flag;
+  if (home.db.empty()) {
+    const char* env = std::getenv("CTLFLOW_DB");
+    home.db = env ? env : "";
+  }
+  if (!home.db.empty() && home.db.rfind("postgresql://", 0) != 0 && home.db.rfind("postgres://", 0) != 0) {
+    return Status::Invalid("--db must be a postgresql:// URL (the embedded store needs no --db), got '" +
+                           home.db.substr(0, home.db.find('@')) + "'");
+  }
   home.path = fs::absolute(dir, ec).lexically_normal().string();
   if (!home.path.empty() && home.path.back() == '/' && home.path.size() > 1) home.path.pop_back();
   // The embedded warehouse and lakehouse live here; processes rely on them.
@@ -39,7 +48,9 @@ Result<Home> ResolveHome(const std::string& flag) {
 }
 
 Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home) {
-  CTL_ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore(home.MetadataPath()));
+  auto opened = home.db.empty() ? OpenSqliteMetadataStore(home.MetadataPath())
+                                : OpenPostgresMetadataStore(home.db);
+  CTL_ASSIGN_OR_RETURN(auto store, std::move(opened));
   CTL_RETURN_IF_ERROR(store->Migrate());
   return store;
 }

@@ -20,13 +20,17 @@ namespace ctlflow {
 
 struct Home {
   std::string path;  // absolute
+  // The metadata store: "" for the embedded SQLite file in `path`, or a
+  // postgresql:// URL (--db, else $CTLFLOW_DB).
+  std::string db;
   std::string MetadataPath() const;
   std::string WarehouseFolder() const;
   std::string LakehouseFolder() const;
 };
 
 // --home, else $CTLFLOW_HOME, else ./ctlflow_home; created when missing.
-Result<Home> ResolveHome(const std::string& flag);
+// --db, else $CTLFLOW_DB, else the embedded store.
+Result<Home> ResolveHome(const std::string& flag, const std::string& db_flag = "");
 Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home);
 Result<ControlConfig> LoadConfig(MetadataStore& store);
 

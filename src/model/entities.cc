@@ -124,6 +124,7 @@ Result<ControlConfig> ConfigFromRows(const std::vector<TableRows>& tables) {
         p.timeout_s = c.OptionalInt("timeout_s");
         p.load_mode = c.Text("load_mode");
         p.key_cols = c.Text("key_cols");
+        p.queue = c.Text("queue");
         config.processes.push_back(std::move(p));
       } else if (name == kDependencyTable) {
         Dependency d;

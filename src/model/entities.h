@@ -55,6 +55,8 @@ struct Process {
   std::optional<int64_t> timeout_s;
   std::string load_mode;
   std::string key_cols;
+  // Workers serving this queue run the process ("" = the default queue).
+  std::string queue;
 };
 
 enum class DependencyMode { kWait, kTrigger };

@@ -44,7 +44,7 @@ std::vector<TableDef> BuildDefs() {
        Seed("upt_dt", kText, true, "CURRENT_TIMESTAMP"),
        Ext("conn_nm", kText, false, "'warehouse'"), Ext("retries", kInt, false, "0"),
        Ext("retry_delay_s", kInt, false, "60"), Ext("timeout_s", kInt),
-       Ext("load_mode", kText), Ext("key_cols", kText)},
+       Ext("load_mode", kText), Ext("key_cols", kText), Ext("queue", kText)},
       {"prcs_nm"},
       true});
   defs.push_back(TableDef{

@@ -1,8 +1,9 @@
 // MetadataStore: the one interface through which ctlflow reads and writes
 // control tables, stream runs and attempt log rows.
 //
-// SQLite (embedded, under the home folder) implements it today; PostgreSQL
-// will implement the same contract (tests/contract runs one suite on each).
+// One implementation (sql_metadata_store.cc) runs on two SqlBackends:
+// SQLite, embedded under the home folder, and PostgreSQL for several hosts.
+// tests/contract runs one suite against both.
 // The store never decides state transitions: it writes the transition the
 // caller asks for after checking it with model/status_codes.h, inside a
 // transaction that re-checks the expected previous state.
@@ -18,6 +19,7 @@
 #include "model/entities.h"
 #include "model/status_codes.h"
 #include "model/tables.h"
+#include "store/sql_backend.h"
 #include "store/sqlite.h"
 
 namespace ctlflow {
@@ -99,23 +101,66 @@ struct AttemptUpdate {
 };
 
 struct LogFilter {
-  std::optional<std::string> stream, process, data_dt;
-  std::optional<int64_t> run_id;
-  std::optional<int64_t> status;
+  std::optional<std::string> stream{}, process{}, data_dt{};
+  std::optional<int64_t> run_id{};
+  std::optional<int64_t> status{};
   int64_t limit = 0;  // 0 = no limit (newest last)
 };
 
 struct RunFilter {
-  std::optional<std::string> stream;
-  std::optional<int64_t> run_id;
-  std::optional<std::string> data_dt;
-  std::vector<RunStatus> statuses;  // empty = any
+  std::optional<std::string> stream{};
+  std::optional<int64_t> run_id{};
+  std::optional<std::string> data_dt{};
+  std::vector<RunStatus> statuses{};  // empty = any
   int64_t limit = 0;
+};
+
+// A process that executes work and heartbeats: a `ctlflow worker`, a
+// scheduler, or a foreground `ctlflow run`. Run owners and task leases name
+// it; it is alive while its heartbeat is younger than its lease.
+struct WorkerRecord {
+  std::string worker_id;  // "host:pid"
+  std::string kind;       // worker | scheduler | run
+  std::string host;
+  int64_t pid = 0;
+  int64_t slots = 0;
+  std::string queues;     // comma-separated
+  int64_t lease_s = 30;
+  std::string started_dt, heartbeat_dt, stopped_dt;
+  bool alive = false;     // computed on the database's clock
+  int64_t running = 0;    // tasks it holds now
+};
+
+// An attempt handed to the workers: the log row (run_id, prcs_nm, attempt)
+// is queued (2) until a worker claims the task, running (1) while its lease
+// holds, and the run's engine applies the result the worker leaves here.
+struct TaskRecord {
+  int64_t task_id = 0;
+  int64_t run_id = 0;
+  std::string prcs_nm;
+  int64_t attempt = 0;
+  std::string queue = "default";
+  int64_t prir = 1;
+  std::string spec;      // JSON: what to run (executor/task_spec.h)
+  std::string log_path;
+  std::string worker_id, worker_nm, claimed_dt, lease_until;
+  bool cancel_requested = false;
+  bool finished = false;
+  int64_t result_status = 0;
+  std::string result_message;
+  std::optional<int64_t> source_row, target_row;
+};
+
+struct TaskResult {
+  AttemptStatus status = AttemptStatus::kFailed;
+  std::string message;
+  std::optional<int64_t> source_row, target_row;
 };
 
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
+  virtual const char* BackendName() const = 0;  // "sqlite" | "postgresql"
 
   // Creates or upgrades the schema; idempotent.
   virtual Status Migrate() = 0;
@@ -175,6 +220,46 @@ class MetadataStore {
   virtual Result<std::vector<AttemptRecord>> RecoverInterrupted(int64_t run_id,
                                                                 const std::string& message) = 0;
 
+  // queued -> running with `owner` in one statement, so no other scheduler
+  // ever sees the run running without an owner. Conflict if not queued.
+  virtual Status StartRun(int64_t run_id, const std::string& owner) = 0;
+
+  // Workers, schedulers and foreground runs (cntl_worker).
+  virtual Status RegisterWorker(const WorkerRecord& worker) = 0;
+  // Renews the worker's heartbeat and the leases of the tasks it holds;
+  // returns the ids of its tasks whose run was cancelled. NotFound when the
+  // worker was marked stopped (it must not carry on).
+  virtual Result<std::vector<int64_t>> Heartbeat(const std::string& worker_id) = 0;
+  virtual Status StopWorker(const std::string& worker_id) = 0;
+  // Every registered worker, alive or not, newest heartbeat first.
+  virtual Result<std::vector<WorkerRecord>> ListWorkers() = 0;
+  // Whether `worker_id` is registered, not stopped and within its lease.
+  // nullopt when it never registered (then only a pid check can tell).
+  virtual Result<std::optional<bool>> WorkerAlive(const std::string& worker_id) = 0;
+
+  // The task queue (cntl_task). Enqueue inside the engine's batch; workers
+  // are notified when it commits.
+  virtual Status EnqueueTask(const TaskRecord& task) = 0;
+  // Claims one free task of `queues` per free slot (their names become the
+  // log's worker_nm), lowest prir then oldest first, skipping rows other
+  // claimers hold; their log rows become running in the same transaction.
+  virtual Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
+                                                     const std::vector<std::string>& queues,
+                                                     const std::vector<std::string>& slot_names) = 0;
+  // Records a claimed task's result. Conflict when the worker no longer
+  // holds the task (its lease expired): the result is refused.
+  virtual Status FinishTask(int64_t task_id, const std::string& worker_id, const TaskResult& result) = 0;
+  // Tasks whose lease ran out finish as failed, naming the worker. Returns them.
+  virtual Result<std::vector<TaskRecord>> ExpireLeases() = 0;
+  // Removes and returns the finished tasks of these runs (for their engine).
+  virtual Result<std::vector<TaskRecord>> TakeFinishedTasks(const std::vector<int64_t>& run_ids) = 0;
+  virtual Result<std::vector<TaskRecord>> ListTasks(std::optional<int64_t> run_id) = 0;
+  // Cancels a run's tasks: unclaimed ones are removed and returned; claimed
+  // ones are flagged for their worker (it sees it at its next heartbeat).
+  virtual Result<std::vector<TaskRecord>> CancelTasks(int64_t run_id) = 0;
+  // Waits for notifications on these channels (kTaskChannel, ...).
+  virtual Result<std::unique_ptr<StoreListener>> Listen(const std::vector<std::string>& channels) = 0;
+
   // Attempts (rows of cntl_cfg_log), identified by (run_id, prcs_nm, attempt).
   virtual Status InsertAttempt(const AttemptRecord& attempt) = 0;
   virtual Status TransitionAttempt(int64_t run_id, const std::string& prcs_nm, int64_t attempt,
@@ -185,8 +270,17 @@ class MetadataStore {
   virtual Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) = 0;
 };
 
+// Notification channels: a task was queued (payload: queue), a task
+// finished (payload: run_id), a run or task was cancelled.
+inline constexpr const char* kTaskChannel = "ctlflow_task";
+inline constexpr const char* kDoneChannel = "ctlflow_done";
+inline constexpr const char* kCancelChannel = "ctlflow_cancel";
+
 // Opens the embedded store: <home>/cntl_af.db, attached as schema cntl_af.
 Result<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& path);
+// Opens the server store: a postgresql:// URL (password from PGPASSWORD or
+// ~/.pgpass, as with psql); tables in schema cntl_af.
+Result<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(const std::string& url);
 
 // Current UTC time as stored in the log: "YYYY-MM-DD HH:MM:SS.mmm".
 std::string NowTimestamp();

@@ -87,11 +87,11 @@ class Server {
       info_.error = "initdb failed; see " + dir_ + "/initdb.log";
       return;
     }
-    std::string start = as_ + pg_ctl_ + " -D " + Quote(dir_ + "/data") + " -l " + Quote(dir_ + "/server.log") +
+    start_ = as_ + pg_ctl_ + " -D " + Quote(dir_ + "/data") + " -l " + Quote(dir_ + "/server.log") +
                         " -w -t 60 -o " + Quote("-p " + std::to_string(info_.port) +
                                                 " -c listen_addresses=127.0.0.1 -k " + dir_) +
                         " start >/dev/null 2>&1";
-    if (std::system(start.c_str()) != 0) {
+    if (std::system(start_.c_str()) != 0) {
       info_.error = "pg_ctl start failed; see " + dir_ + "/server.log";
       return;
     }
@@ -112,9 +112,15 @@ class Server {
 
   const PostgresServer& info() const { return info_; }
 
+  bool Restart() const {
+    if (!started_) return false;
+    std::string stop = as_ + pg_ctl_ + " -D " + Quote(dir_ + "/data") + " -m fast -w stop >/dev/null 2>&1";
+    return std::system(stop.c_str()) == 0 && std::system(start_.c_str()) == 0;
+  }
+
  private:
   PostgresServer info_;
-  std::string dir_, as_, pg_ctl_;
+  std::string dir_, as_, pg_ctl_, start_;
   bool started_ = false;
 };
 
@@ -124,10 +130,14 @@ std::string PostgresServer::Url(const std::string& database) const {
   return "postgresql://" + user + "@127.0.0.1:" + std::to_string(port) + "/" + database;
 }
 
-const PostgresServer& Postgres() {
+static const Server& TheServer() {
   // Started on first use; the destructor stops it when the process exits.
   static const Server server;
-  return server.info();
+  return server;
 }
+
+const PostgresServer& Postgres() { return TheServer().info(); }
+
+bool RestartPostgres() { return TheServer().Restart(); }
 
 }  // namespace ctlflow::testing

@@ -19,5 +19,8 @@ struct PostgresServer {
 
 // Starts the server once per process; later calls return the same one.
 const PostgresServer& Postgres();
+// Stops the server (fast: clients are disconnected) and starts it again on
+// the same port; false if that failed.
+bool RestartPostgres();
 
 }  // namespace ctlflow::testing

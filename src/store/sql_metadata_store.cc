@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <algorithm>
 #include <set>
 
 #include "store/metadata_store.h"
@@ -13,106 +14,67 @@ namespace ctlflow {
 namespace {
 
 // Bumped whenever the schema gains a table or column.
-// Version 2: cntl_conn.
-constexpr int64_t kSchemaVersion = 2;
+// Version 2: cntl_conn. Version 3: cntl_worker, cntl_task,
+// cntl_config_version, cntl_cfg_prcs.queue.
+constexpr int64_t kSchemaVersion = 3;
 constexpr const char* kSchema = "cntl_af";
 
-std::string ColumnDdl(const ColumnDef& c) {
-  std::string ddl = c.name + (c.type == ColumnType::kInteger ? " INTEGER" : " TEXT");
-  if (!c.nullable) ddl += " NOT NULL";
-  if (!c.default_sql.empty()) ddl += " DEFAULT " + (c.default_sql == "CURRENT_TIMESTAMP"
-                                                         ? std::string("(CURRENT_TIMESTAMP)")
-                                                         : c.default_sql);
-  if (c.name == "act_f" || c.name == "catchup") {
-    // Named so SQLite's message says what is wrong: "CHECK constraint
-    // failed: column act_f: expected 0 or 1".
-    ddl += " CONSTRAINT \"column " + c.name + ": expected 0 or 1\" CHECK (" + c.name + " IN (0, 1))";
-  }
-  return ddl;
-}
-
-std::string CreateTableDdl(const TableDef& t) {
-  std::string ddl = std::string("CREATE TABLE IF NOT EXISTS ") + kSchema + "." + t.name + " (";
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    ddl += (i ? ", " : "") + ColumnDdl(t.columns[i]);
-  }
-  if (!t.key.empty()) {
-    ddl += ", PRIMARY KEY (";
-    for (size_t i = 0; i < t.key.size(); ++i) ddl += (i ? ", " : "") + t.key[i];
-    ddl += ")";
-  }
-  ddl += ") STRICT";
-  return ddl;
-}
-
-
-class SqliteMetadataStore final : public MetadataStore {
+// BEGIN ... COMMIT, rolled back unless committed. Inside an open
+// transaction it joins that one instead (Batch calls other methods).
+class Tx {
  public:
-  explicit SqliteMetadataStore(SqliteDb db) : db_(std::move(db)) {}
+  Tx(SqlBackend& db, int& depth) : db_(db), depth_(depth) {}
+  ~Tx() { Rollback(); }
+  Status Begin() {
+    if (depth_ == 0) CTL_RETURN_IF_ERROR(db_.Begin());
+    joined_ = depth_ > 0;
+    ++depth_;
+    open_ = true;
+    return Status::Ok();
+  }
+  Status Commit() {
+    if (!open_) return Status::Ok();
+    open_ = false;
+    --depth_;
+    return joined_ ? Status::Ok() : db_.Commit();
+  }
+  void Rollback() {
+    if (!open_) return;
+    open_ = false;
+    --depth_;
+    if (!joined_) db_.Rollback();
+  }
+
+ private:
+  SqlBackend& db_;
+  int& depth_;
+  bool open_ = false;
+  bool joined_ = false;
+};
+
+class SqlMetadataStore final : public MetadataStore {
+ public:
+  explicit SqlMetadataStore(std::unique_ptr<SqlBackend> db) : db_(std::move(db)) {}
+  const char* BackendName() const override { return db_->Name(); }
 
   Status Migrate() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     // Every command calls this; when the schema is current it only reads,
     // so it never waits for a busy scheduler's write lock.
-    auto installed = db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version");
+    auto installed = db_->Query("SELECT max(version) FROM cntl_af.cntl_schema_version");
     if (installed.ok() && !installed->rows.empty() && installed->rows[0][0] == Value(kSchemaVersion)) {
       return Status::Ok();
     }
-    SqliteTransaction tx(db_);
+    Tx tx(*db_, depth_);
     CTL_RETURN_IF_ERROR(tx.Begin());
-    for (const auto& t : ControlTableDefs()) {
-      CTL_RETURN_IF_ERROR(db_.Exec(CreateTableDdl(t)));
-      // Columns added by later versions arrive through ALTER TABLE.
-      CTL_ASSIGN_OR_RETURN(QueryResult info,
-                           db_.Query(std::string("PRAGMA ") + kSchema + ".table_info(" + t.name + ")"));
-      std::set<std::string> existing;
-      for (const auto& row : info.rows) existing.insert(ValueToString(row[1]));
-      for (const auto& c : t.columns) {
-        if (existing.count(c.name)) continue;
-        CTL_RETURN_IF_ERROR(db_.Exec(std::string("ALTER TABLE ") + kSchema + "." + t.name +
-                                     " ADD COLUMN " + ColumnDdl(c)));
-      }
-    }
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_strem_run ("
-        " run_id INTEGER PRIMARY KEY AUTOINCREMENT, strem_nm TEXT NOT NULL,"
-        " data_dt TEXT NOT NULL, status INTEGER NOT NULL, run_typ TEXT NOT NULL,"
-        " params TEXT NOT NULL DEFAULT '{}', queued_dt TEXT, start_dt TEXT, end_dt TEXT,"
-        " message TEXT, interval_start TEXT, interval_end TEXT,"
-        " cancel_requested INTEGER NOT NULL DEFAULT 0, owner TEXT)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_once "
-        "ON cntl_strem_run (strem_nm, data_dt) WHERE run_typ <> 'manual'"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_run_clear ("
-        " run_id INTEGER NOT NULL, prcs_nm TEXT NOT NULL, after_attempt INTEGER NOT NULL,"
-        " cleared_dt TEXT NOT NULL)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_conn ("
-        " conn_nm TEXT PRIMARY KEY, conn_typ TEXT NOT NULL, url TEXT NOT NULL,"
-        " password_env TEXT, password_file TEXT, upt_dt TEXT)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_strem_state ("
-        " strem_nm TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0, upt_dt TEXT)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE INDEX IF NOT EXISTS cntl_af.cntl_strem_run_by_stream "
-        "ON cntl_strem_run (strem_nm, data_dt)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_cfg_log_attempt "
-        "ON cntl_cfg_log (run_id, prcs_nm, attempt)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE INDEX IF NOT EXISTS cntl_af.cntl_cfg_log_by_date "
-        "ON cntl_cfg_log (prcs_nm, data_dt, status)"));
-    CTL_RETURN_IF_ERROR(db_.Exec(
-        "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version ("
-        " version INTEGER NOT NULL, applied_dt TEXT NOT NULL)"));
+    CTL_RETURN_IF_ERROR(db_->Migrate(kSchemaVersion));
     CTL_ASSIGN_OR_RETURN(QueryResult current,
-                         db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
+                         db_->Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
     const Value& v = current.rows[0][0];
     if (IsNull(v) || std::get<int64_t>(v) < kSchemaVersion) {
       CTL_ASSIGN_OR_RETURN(QueryResult unused,
-                           db_.Query("INSERT INTO cntl_af.cntl_schema_version VALUES (?1, ?2)",
-                                     {Value(kSchemaVersion), Value(NowTimestamp())}));
+                           db_->Query("INSERT INTO cntl_af.cntl_schema_version VALUES (?1, ?2)",
+                                      {Value(kSchemaVersion), Value(NowTimestamp())}));
       (void)unused;
     } else if (std::get<int64_t>(v) > kSchemaVersion) {
       return Status::Invalid("the metadata store has schema version " +
@@ -126,7 +88,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<int64_t> SchemaVersion() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
+                         db_->Query("SELECT max(version) FROM cntl_af.cntl_schema_version"));
     if (IsNull(r.rows[0][0])) return int64_t{0};
     return std::get<int64_t>(r.rows[0][0]);
   }
@@ -140,7 +102,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                                        const ConfigValidator& validate,
                                                        bool dry_run) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    SqliteTransaction tx(db_);
+    Tx tx(*db_, depth_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::vector<TableChangeSummary> summaries;
     for (const auto& change : changes) {
@@ -159,41 +121,12 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<QueryResult> ExecuteSql(const std::string& sql) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    QueryResult last;
-    const char* cursor = sql.c_str();
-    int statement = 0;
-    while (cursor != nullptr && *cursor != '\0') {
-      const char* tail = nullptr;
-      ++statement;
-      auto stmt = db_.PrepareNext(cursor, &tail);
-      if (!stmt.ok()) {
-        return Status::Database("statement " + std::to_string(statement) + ": " +
-                                stmt.status().message());
-      }
-      cursor = tail;
-      if (stmt->get() == nullptr) continue;  // whitespace or a comment
-      QueryResult result;
-      for (int i = 0; i < stmt->ColumnCount(); ++i) result.columns.push_back(stmt->ColumnName(i));
-      while (true) {
-        auto has_row = stmt->Step();
-        if (!has_row.ok()) {
-          return Status::Database("statement " + std::to_string(statement) + ": " +
-                                  has_row.status().message());
-        }
-        if (!*has_row) break;
-        std::vector<Value> row;
-        for (int i = 0; i < stmt->ColumnCount(); ++i) row.push_back(stmt->Column(i));
-        result.rows.push_back(std::move(row));
-      }
-      result.changes = stmt->ReadOnly() ? 0 : db_.Changes();
-      last = std::move(result);
-    }
-    return last;
+    return db_->ExecuteScript(sql);
   }
 
   Status Batch(const std::function<Status()>& fn) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    SqliteTransaction tx(db_);
+    Tx tx(*db_, depth_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_RETURN_IF_ERROR(fn());
     return tx.Commit();
@@ -201,35 +134,37 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<int64_t> ChangeCounter() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("PRAGMA cntl_af.data_version"));
-    return std::get<int64_t>(r.rows.at(0).at(0));
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("SELECT version FROM cntl_af.cntl_config_version WHERE id = 1"));
+    if (r.rows.empty()) return int64_t{0};
+    return std::get<int64_t>(r.rows[0][0]);
   }
 
   Result<int64_t> CreateRun(const RunRecord& run) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    auto r = db_.Query(
-        "INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
-        " queued_dt, start_dt, message, interval_start, interval_end, owner)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING run_id",
-        {run.strem_nm, run.data_dt, run.status, run.run_typ,
-         run.params_json.empty() ? std::string("{}") : run.params_json,
-         run.queued_dt.empty() ? NowTimestamp() : run.queued_dt, OptText(run.start_dt),
-         OptText(run.message), OptText(run.interval_start), OptText(run.interval_end),
-         OptText(run.owner)});
-    if (!r.ok()) {
-      if (r.status().message().find("UNIQUE") != std::string::npos) {
-        return Status::Conflict("stream " + run.strem_nm + " already has a run for data_dt " +
-                                run.data_dt);
-      }
-      return r.status();
+    // DO NOTHING rather than an error, so a lost race does not abort the
+    // caller's transaction (PostgreSQL would).
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query(
+            "INSERT INTO cntl_af.cntl_strem_run (strem_nm, data_dt, status, run_typ, params,"
+            " queued_dt, start_dt, message, interval_start, interval_end, owner)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING RETURNING run_id",
+            {run.strem_nm, run.data_dt, run.status, run.run_typ,
+             run.params_json.empty() ? std::string("{}") : run.params_json,
+             run.queued_dt.empty() ? NowTimestamp() : run.queued_dt, OptText(run.start_dt),
+             OptText(run.message), OptText(run.interval_start), OptText(run.interval_end),
+             OptText(run.owner)}));
+    if (r.rows.empty()) {
+      return Status::Conflict("stream " + run.strem_nm + " already has a run for data_dt " + run.data_dt);
     }
-    return std::get<int64_t>(r->rows.at(0).at(0));
+    return std::get<int64_t>(r.rows.at(0).at(0));
   }
 
   Result<std::string> LastIntervalEnd(const std::string& strem_nm) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("SELECT max(interval_end) FROM cntl_af.cntl_strem_run"
+                         db_->Query("SELECT max(interval_end) FROM cntl_af.cntl_strem_run"
                                    " WHERE strem_nm = ?1 AND run_typ = 'scheduled'",
                                    {strem_nm}));
     return ValueToString(r.rows.at(0).at(0));
@@ -237,22 +172,22 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    SqliteTransaction tx(db_);
+    Tx tx(*db_, depth_);
     CTL_RETURN_IF_ERROR(tx.Begin());
-    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT status FROM cntl_af.cntl_strem_run"
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("SELECT status FROM cntl_af.cntl_strem_run"
                                                   " WHERE run_id = ?1", {run_id}));
     if (r.rows.empty()) return Status::NotFound("no run " + std::to_string(run_id));
     const auto status = static_cast<RunStatus>(std::get<int64_t>(r.rows[0][0]));
     if (status == RunStatus::kQueued) {
       CTL_ASSIGN_OR_RETURN(QueryResult u,
-                           db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, end_dt = ?2,"
+                           db_->Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, end_dt = ?2,"
                                      " message = ?3, cancel_requested = 1 WHERE run_id = ?4",
                                      {static_cast<int64_t>(RunStatus::kCancelled), NowTimestamp(),
                                       "cancelled: " + reason, run_id}));
       (void)u;
     } else if (status == RunStatus::kRunning) {
       CTL_ASSIGN_OR_RETURN(QueryResult u,
-                           db_.Query("UPDATE cntl_af.cntl_strem_run SET cancel_requested = 1,"
+                           db_->Query("UPDATE cntl_af.cntl_strem_run SET cancel_requested = 1,"
                                      " message = ?1 WHERE run_id = ?2",
                                      {"cancel requested: " + reason, run_id}));
       (void)u;
@@ -267,12 +202,12 @@ class SqliteMetadataStore final : public MetadataStore {
                              " run cannot be cleared; wait until it has finished");
     }
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    SqliteTransaction tx(db_);
+    Tx tx(*db_, depth_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::string now = NowTimestamp();
     CTL_ASSIGN_OR_RETURN(
         QueryResult u,
-        db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, queued_dt = ?2, end_dt = NULL,"
+        db_->Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, queued_dt = ?2, end_dt = NULL,"
                   " cancel_requested = 0, message = ?3 WHERE run_id = ?4 AND status = ?5",
                   {static_cast<int64_t>(RunStatus::kQueued), now,
                    "cleared: " + std::to_string(clears.size()) + " processes to run again", run_id,
@@ -283,7 +218,7 @@ class SqliteMetadataStore final : public MetadataStore {
     }
     for (const auto& c : clears) {
       CTL_ASSIGN_OR_RETURN(QueryResult i,
-                           db_.Query("INSERT INTO cntl_af.cntl_run_clear VALUES (?1, ?2, ?3, ?4)",
+                           db_->Query("INSERT INTO cntl_af.cntl_run_clear VALUES (?1, ?2, ?3, ?4)",
                                      {run_id, c.prcs_nm, c.after_attempt, now}));
       (void)i;
     }
@@ -293,7 +228,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<RunClear>> ListClears(int64_t run_id) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("SELECT prcs_nm, max(after_attempt) FROM cntl_af.cntl_run_clear"
+                         db_->Query("SELECT prcs_nm, max(after_attempt) FROM cntl_af.cntl_run_clear"
                                    " WHERE run_id = ?1 GROUP BY prcs_nm ORDER BY prcs_nm",
                                    {run_id}));
     std::vector<RunClear> out;
@@ -304,7 +239,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<ConnectionDef>> ListConnections() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("SELECT conn_nm, conn_typ, url, password_env, password_file, upt_dt"
+                         db_->Query("SELECT conn_nm, conn_typ, url, password_env, password_file, upt_dt"
                                    " FROM cntl_af.cntl_conn ORDER BY conn_nm"));
     std::vector<ConnectionDef> out;
     for (const auto& row : r.rows) {
@@ -318,7 +253,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query("INSERT INTO cntl_af.cntl_conn VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        db_->Query("INSERT INTO cntl_af.cntl_conn VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                   " ON CONFLICT (conn_nm) DO UPDATE SET conn_typ = excluded.conn_typ,"
                   " url = excluded.url, password_env = excluded.password_env,"
                   " password_file = excluded.password_file, upt_dt = excluded.upt_dt",
@@ -331,7 +266,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Status RemoveConnection(const std::string& conn_nm) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("DELETE FROM cntl_af.cntl_conn WHERE conn_nm = ?1", {conn_nm}));
+                         db_->Query("DELETE FROM cntl_af.cntl_conn WHERE conn_nm = ?1", {conn_nm}));
     if (r.changes != 1) return Status::NotFound("no connection named '" + conn_nm + "'");
     return Status::Ok();
   }
@@ -340,7 +275,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query("INSERT INTO cntl_af.cntl_strem_state (strem_nm, paused, upt_dt) VALUES (?1, ?2, ?3)"
+        db_->Query("INSERT INTO cntl_af.cntl_strem_state (strem_nm, paused, upt_dt) VALUES (?1, ?2, ?3)"
                   " ON CONFLICT (strem_nm) DO UPDATE SET paused = excluded.paused,"
                   " upt_dt = excluded.upt_dt",
                   {strem_nm, int64_t{paused ? 1 : 0}, NowTimestamp()}));
@@ -350,7 +285,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<std::vector<std::string>> PausedStreams() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query("SELECT strem_nm FROM cntl_af.cntl_strem_state"
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("SELECT strem_nm FROM cntl_af.cntl_strem_state"
                                                   " WHERE paused = 1 ORDER BY strem_nm"));
     std::vector<std::string> out;
     for (const auto& row : r.rows) out.push_back(ValueToString(row[0]));
@@ -360,7 +295,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Status ClaimRun(int64_t run_id, const std::string& expected_owner, const std::string& owner) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("UPDATE cntl_af.cntl_strem_run SET owner = ?1 WHERE run_id = ?2"
+                         db_->Query("UPDATE cntl_af.cntl_strem_run SET owner = ?1 WHERE run_id = ?2"
                                    " AND status = ?3 AND coalesce(owner, '') = ?4",
                                    {owner, run_id, static_cast<int64_t>(RunStatus::kRunning), expected_owner}));
     if (r.changes != 1) {
@@ -370,13 +305,274 @@ class SqliteMetadataStore final : public MetadataStore {
     return Status::Ok();
   }
 
+  Status StartRun(int64_t run_id, const std::string& owner) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("UPDATE cntl_af.cntl_strem_run SET status = ?1, owner = ?2,"
+                   " start_dt = coalesce(start_dt, ?3) WHERE run_id = ?4 AND status = ?5",
+                   {static_cast<int64_t>(RunStatus::kRunning), owner, NowTimestamp(), run_id,
+                    static_cast<int64_t>(RunStatus::kQueued)}));
+    if (r.changes != 1) return Status::Conflict("run " + std::to_string(run_id) + " is not queued");
+    return Status::Ok();
+  }
+
+  Status RegisterWorker(const WorkerRecord& w) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    const std::string now = db_->NowSql();
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("INSERT INTO cntl_af.cntl_worker (worker_id, kind, host, pid, slots, queues, lease_s,"
+                   " started_dt, heartbeat_dt, stopped_dt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " + now +
+                       ", " + now + ", NULL) ON CONFLICT (worker_id) DO UPDATE SET kind = excluded.kind,"
+                       " host = excluded.host, pid = excluded.pid, slots = excluded.slots,"
+                       " queues = excluded.queues, lease_s = excluded.lease_s,"
+                       " started_dt = excluded.started_dt, heartbeat_dt = excluded.heartbeat_dt,"
+                       " stopped_dt = NULL",
+                   {w.worker_id, w.kind, w.host, w.pid, w.slots, w.queues, w.lease_s}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<int64_t>> Heartbeat(const std::string& worker_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Tx tx(*db_, depth_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_ASSIGN_OR_RETURN(QueryResult w,
+                         db_->Query("UPDATE cntl_af.cntl_worker SET heartbeat_dt = " + db_->NowSql() +
+                                        " WHERE worker_id = ?1 AND stopped_dt IS NULL RETURNING lease_s",
+                                    {worker_id}));
+    if (w.rows.empty()) return Status::NotFound("worker " + worker_id + " is not registered or was stopped");
+    CTL_ASSIGN_OR_RETURN(QueryResult leases,
+                         db_->Query("UPDATE cntl_af.cntl_task SET lease_until = " + db_->NowPlusSql("?2") +
+                                        " WHERE worker_id = ?1 AND finished = 0",
+                                    {worker_id, w.rows[0][0]}));
+    (void)leases;
+    CTL_ASSIGN_OR_RETURN(QueryResult cancelled,
+                         db_->Query("SELECT task_id FROM cntl_af.cntl_task WHERE worker_id = ?1"
+                                    " AND finished = 0 AND cancel_requested = 1 ORDER BY task_id",
+                                    {worker_id}));
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    std::vector<int64_t> out;
+    for (const auto& row : cancelled.rows) out.push_back(std::get<int64_t>(row[0]));
+    return out;
+  }
+
+  Status StopWorker(const std::string& worker_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("UPDATE cntl_af.cntl_worker SET stopped_dt = " + db_->NowSql() +
+                                        " WHERE worker_id = ?1 AND stopped_dt IS NULL",
+                                    {worker_id}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<WorkerRecord>> ListWorkers() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("SELECT worker_id, kind, host, pid, slots, queues, lease_s, started_dt, heartbeat_dt,"
+                   " stopped_dt, " + AliveSql("w") + ", (SELECT count(*) FROM cntl_af.cntl_task t"
+                   " WHERE t.worker_id = w.worker_id AND t.finished = 0)"
+                   " FROM cntl_af.cntl_worker w ORDER BY heartbeat_dt DESC, worker_id"));
+    std::vector<WorkerRecord> out;
+    for (const auto& row : r.rows) {
+      WorkerRecord w;
+      w.worker_id = ValueToString(row[0]);
+      w.kind = ValueToString(row[1]);
+      w.host = ValueToString(row[2]);
+      w.pid = std::get<int64_t>(row[3]);
+      w.slots = std::get<int64_t>(row[4]);
+      w.queues = ValueToString(row[5]);
+      w.lease_s = std::get<int64_t>(row[6]);
+      w.started_dt = ValueToString(row[7]);
+      w.heartbeat_dt = ValueToString(row[8]);
+      w.stopped_dt = ValueToString(row[9]);
+      w.alive = std::get<int64_t>(row[10]) != 0;
+      w.running = std::get<int64_t>(row[11]);
+      out.push_back(std::move(w));
+    }
+    return out;
+  }
+
+  Result<std::optional<bool>> WorkerAlive(const std::string& worker_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("SELECT " + AliveSql("w") +
+                                                       " FROM cntl_af.cntl_worker w WHERE worker_id = ?1",
+                                                   {worker_id}));
+    if (r.rows.empty()) return std::optional<bool>();
+    return std::optional<bool>(std::get<int64_t>(r.rows[0][0]) != 0);
+  }
+
+  Status EnqueueTask(const TaskRecord& t) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("INSERT INTO cntl_af.cntl_task (run_id, prcs_nm, attempt, queue, prir, spec, log_path,"
+                   " enqueued_dt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " + db_->NowSql() + ")",
+                   {t.run_id, t.prcs_nm, t.attempt, t.queue.empty() ? std::string("default") : t.queue,
+                    t.prir, t.spec, t.log_path}));
+    (void)r;
+    return db_->Notify(kTaskChannel, t.queue);
+  }
+
+  Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
+                                             const std::vector<std::string>& queues,
+                                             const std::vector<std::string>& slot_names) override {
+    std::vector<TaskRecord> claimed;
+    if (slot_names.empty() || queues.empty()) return claimed;
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Tx tx(*db_, depth_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    std::vector<Value> params{static_cast<int64_t>(slot_names.size())};
+    std::string in;
+    for (const auto& q : queues) {
+      params.push_back(q);
+      in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
+    }
+    CTL_ASSIGN_OR_RETURN(QueryResult free,
+                         db_->Query("SELECT task_id FROM cntl_af.cntl_task WHERE worker_id IS NULL"
+                                    " AND queue IN (" + in + ") ORDER BY prir, task_id LIMIT ?1" +
+                                        db_->SkipLocked(),
+                                    params));
+    const std::string start = NowTimestamp();
+    for (size_t i = 0; i < free.rows.size(); ++i) {
+      CTL_ASSIGN_OR_RETURN(
+          QueryResult row,
+          db_->Query("UPDATE cntl_af.cntl_task SET worker_id = ?1, worker_nm = ?2, claimed_dt = " +
+                         db_->NowSql() + ", lease_until = " +
+                         db_->NowPlusSql("(SELECT lease_s FROM cntl_af.cntl_worker WHERE worker_id = ?1)") +
+                         " WHERE task_id = ?3 RETURNING " + kTaskColumns,
+                     {worker_id, slot_names[i], free.rows[i][0]}));
+      TaskRecord task = TaskFromRow(row.rows.at(0));
+      Status moved = TransitionAttempt(task.run_id, task.prcs_nm, task.attempt, AttemptStatus::kQueued,
+                                       AttemptStatus::kRunning,
+                                       AttemptUpdate{.start_dt = start, .log_path = task.log_path,
+                                                     .worker_nm = slot_names[i]});
+      if (moved.code() == ErrorCode::kConflict) {
+        // The attempt was cancelled or failed meanwhile: the task is stale.
+        CTL_ASSIGN_OR_RETURN(QueryResult gone, db_->Query("DELETE FROM cntl_af.cntl_task WHERE task_id = ?1",
+                                                          {task.task_id}));
+        (void)gone;
+        continue;
+      }
+      CTL_RETURN_IF_ERROR(moved);
+      claimed.push_back(std::move(task));
+    }
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    return claimed;
+  }
+
+  Status FinishTask(int64_t task_id, const std::string& worker_id, const TaskResult& res) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Tx tx(*db_, depth_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = ?1, result_message = ?2,"
+                   " source_row = ?3, target_row = ?4, finished_dt = " + db_->NowSql() +
+                       " WHERE task_id = ?5 AND worker_id = ?6 AND finished = 0 RETURNING run_id",
+                   {static_cast<int64_t>(res.status), res.message, OptInt(res.source_row),
+                    OptInt(res.target_row), task_id, worker_id}));
+    if (r.rows.empty()) {
+      return Status::Conflict("result refused: worker " + worker_id + " no longer holds task " +
+                              std::to_string(task_id) + " (its lease expired or the run was taken over)");
+    }
+    CTL_RETURN_IF_ERROR(db_->Notify(kDoneChannel, ValueToString(r.rows[0][0])));
+    return tx.Commit();
+  }
+
+  Result<std::vector<TaskRecord>> ExpireLeases() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Tx tx(*db_, depth_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    const std::string now = db_->NowSql();
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = ?1,"
+                   " result_message = 'worker ' || worker_id || ' lost: no heartbeat since its lease ran out at ' ||"
+                   " lease_until || ' UTC', finished_dt = " + now +
+                       " WHERE worker_id IS NOT NULL AND finished = 0 AND lease_until < " + now +
+                       " RETURNING " + kTaskColumns,
+                   {static_cast<int64_t>(AttemptStatus::kFailed)}));
+    std::vector<TaskRecord> out;
+    std::set<int64_t> runs;
+    for (const auto& row : r.rows) {
+      out.push_back(TaskFromRow(row));
+      runs.insert(out.back().run_id);
+    }
+    for (int64_t run : runs) CTL_RETURN_IF_ERROR(db_->Notify(kDoneChannel, std::to_string(run)));
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+
+  Result<std::vector<TaskRecord>> TakeFinishedTasks(const std::vector<int64_t>& run_ids) override {
+    std::vector<TaskRecord> out;
+    if (run_ids.empty()) return out;
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<Value> params;
+    std::string in;
+    for (int64_t id : run_ids) {
+      params.push_back(id);
+      in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
+    }
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("DELETE FROM cntl_af.cntl_task WHERE finished = 1 AND run_id IN (" + in +
+                                        ") RETURNING " + kTaskColumns,
+                                    params));
+    for (const auto& row : r.rows) out.push_back(TaskFromRow(row));
+    std::sort(out.begin(), out.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.task_id < b.task_id; });
+    return out;
+  }
+
+  Result<std::vector<TaskRecord>> ListTasks(std::optional<int64_t> run_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query(std::string("SELECT ") + kTaskColumns +
+                                        " FROM cntl_af.cntl_task WHERE (CAST(?1 AS BIGINT) IS NULL OR run_id = ?1) ORDER BY task_id",
+                                    {run_id ? Value(*run_id) : Value()}));
+    std::vector<TaskRecord> out;
+    for (const auto& row : r.rows) out.push_back(TaskFromRow(row));
+    return out;
+  }
+
+  Result<std::vector<TaskRecord>> CancelTasks(int64_t run_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Tx tx(*db_, depth_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_ASSIGN_OR_RETURN(QueryResult unclaimed,
+                         db_->Query("DELETE FROM cntl_af.cntl_task WHERE run_id = ?1 AND worker_id IS NULL"
+                                    " RETURNING " + std::string(kTaskColumns),
+                                    {run_id}));
+    CTL_ASSIGN_OR_RETURN(QueryResult flagged,
+                         db_->Query("UPDATE cntl_af.cntl_task SET cancel_requested = 1"
+                                    " WHERE run_id = ?1 AND worker_id IS NOT NULL AND finished = 0",
+                                    {run_id}));
+    if (flagged.changes > 0) CTL_RETURN_IF_ERROR(db_->Notify(kCancelChannel, std::to_string(run_id)));
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    std::vector<TaskRecord> out;
+    for (const auto& row : unclaimed.rows) out.push_back(TaskFromRow(row));
+    return out;
+  }
+
+  Result<std::unique_ptr<StoreListener>> Listen(const std::vector<std::string>& channels) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return db_->Listen(channels);
+  }
+
   Result<std::vector<AttemptRecord>> RecoverInterrupted(int64_t run_id, const std::string& message) override {
     LogFilter running;
     running.run_id = run_id;
     running.status = static_cast<int64_t>(AttemptStatus::kRunning);
     CTL_ASSIGN_OR_RETURN(std::vector<AttemptRecord> stuck, QueryLog(running));
+    CTL_ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, ListTasks(run_id));
+    std::set<std::pair<std::string, int64_t>> on_workers;
+    for (const auto& t : tasks) on_workers.insert({t.prcs_nm, t.attempt});
     std::vector<AttemptRecord> recovered;
     for (auto& a : stuck) {
+      // A worker holds it (or its result waits to be applied): not lost.
+      if (on_workers.count({a.prcs_nm, a.attempt})) continue;
       Status st = TransitionAttempt(a.run_id, a.prcs_nm, a.attempt, AttemptStatus::kRunning,
                                     AttemptStatus::kUpForRetry,
                                     AttemptUpdate{.end_dt = NowTimestamp(), .message = message});
@@ -401,7 +597,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::string now = NowTimestamp();
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query("UPDATE cntl_af.cntl_strem_run SET status = ?1,"
+        db_->Query("UPDATE cntl_af.cntl_strem_run SET status = ?1,"
                   " start_dt = coalesce(start_dt, ?2), end_dt = ?3,"
                   " message = coalesce(?4, message)"
                   " WHERE run_id = ?5 AND status = ?6",
@@ -424,14 +620,14 @@ class SqliteMetadataStore final : public MetadataStore {
     std::string sql =
         "SELECT run_id, strem_nm, data_dt, status, run_typ, params, queued_dt, start_dt, end_dt,"
         " message, interval_start, interval_end, cancel_requested, owner FROM cntl_af.cntl_strem_run"
-        " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR run_id = ?2)"
-        " AND (?3 IS NULL OR data_dt = ?3)" +
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR run_id = ?2)"
+        " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3)" +
         (statuses.empty() ? std::string() : " AND status IN (" + statuses + ")") +
         " ORDER BY run_id";
     std::vector<Value> params{filter.stream ? Value(*filter.stream) : Value(),
                               filter.run_id ? Value(*filter.run_id) : Value(),
                               filter.data_dt ? Value(*filter.data_dt) : Value()};
-    CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query(sql, params));
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(sql, params));
     std::vector<RunRecord> out;
     for (const auto& row : r.rows) {
       RunRecord run;
@@ -461,19 +657,18 @@ class SqliteMetadataStore final : public MetadataStore {
                               AttemptStatusName(a.status));
     }
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    auto r = db_.Query(
-        "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
-        " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
-         OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id, a.attempt,
-         a.strem_nm, OptText(a.log_path), OptText(a.worker_nm)});
-    if (!r.ok()) {
-      if (r.status().message().find("UNIQUE") != std::string::npos) {
-        return Status::Conflict("attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm +
-                                " in run " + std::to_string(a.run_id) + " already exists");
-      }
-      return r.status();
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query(
+            "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
+            " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
+            {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
+             OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id, a.attempt,
+             a.strem_nm, OptText(a.log_path), OptText(a.worker_nm)}));
+    if (r.changes != 1) {
+      return Status::Conflict("attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm +
+                              " in run " + std::to_string(a.run_id) + " already exists");
     }
     return Status::Ok();
   }
@@ -489,7 +684,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query("UPDATE cntl_af.cntl_cfg_log SET status = ?1,"
+        db_->Query("UPDATE cntl_af.cntl_cfg_log SET status = ?1,"
                   " start_dt = coalesce(?2, start_dt), end_dt = coalesce(?3, end_dt),"
                   " message = coalesce(?4, message), log_path = coalesce(?5, log_path),"
                   " worker_nm = coalesce(?6, worker_nm),"
@@ -511,12 +706,12 @@ class SqliteMetadataStore final : public MetadataStore {
     std::string sql =
         "SELECT prcs_nm, data_dt, start_dt, end_dt, status, message, source_row, target_row,"
         " run_id, attempt, strem_nm, log_path, worker_nm FROM cntl_af.cntl_cfg_log"
-        " WHERE (?1 IS NULL OR strem_nm = ?1) AND (?2 IS NULL OR prcs_nm = ?2)"
-        " AND (?3 IS NULL OR data_dt = ?3) AND (?4 IS NULL OR run_id = ?4)"
-        " AND (?5 IS NULL OR status = ?5) ORDER BY rowid";
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS TEXT) IS NULL OR prcs_nm = ?2)"
+        " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR run_id = ?4)"
+        " AND (CAST(?5 AS BIGINT) IS NULL OR status = ?5) ORDER BY " + db_->LogOrder();
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_.Query(sql, {f.stream ? Value(*f.stream) : Value(),
+        db_->Query(sql, {f.stream ? Value(*f.stream) : Value(),
                         f.process ? Value(*f.process) : Value(),
                         f.data_dt ? Value(*f.data_dt) : Value(),
                         f.run_id ? Value(*f.run_id) : Value(),
@@ -546,7 +741,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
-                         db_.Query("SELECT 1 FROM cntl_af.cntl_cfg_log WHERE prcs_nm = ?1"
+                         db_->Query("SELECT 1 FROM cntl_af.cntl_cfg_log WHERE prcs_nm = ?1"
                                    " AND data_dt = ?2 AND status = 0 LIMIT 1",
                                    {prcs_nm, data_dt}));
     return !r.rows.empty();
@@ -558,6 +753,36 @@ class SqliteMetadataStore final : public MetadataStore {
     if (limit > 0 && rows->size() > static_cast<size_t>(limit)) {
       rows->erase(rows->begin(), rows->end() - limit);
     }
+  }
+  static constexpr const char* kTaskColumns =
+      "task_id, run_id, prcs_nm, attempt, queue, prir, spec, log_path, worker_id, worker_nm, claimed_dt,"
+      " lease_until, cancel_requested, finished, result_status, result_message, source_row, target_row";
+  static TaskRecord TaskFromRow(const std::vector<Value>& row) {
+    TaskRecord t;
+    t.task_id = std::get<int64_t>(row[0]);
+    t.run_id = std::get<int64_t>(row[1]);
+    t.prcs_nm = ValueToString(row[2]);
+    t.attempt = std::get<int64_t>(row[3]);
+    t.queue = ValueToString(row[4]);
+    t.prir = std::get<int64_t>(row[5]);
+    t.spec = ValueToString(row[6]);
+    t.log_path = ValueToString(row[7]);
+    t.worker_id = ValueToString(row[8]);
+    t.worker_nm = ValueToString(row[9]);
+    t.claimed_dt = ValueToString(row[10]);
+    t.lease_until = ValueToString(row[11]);
+    t.cancel_requested = std::get<int64_t>(row[12]) != 0;
+    t.finished = std::get<int64_t>(row[13]) != 0;
+    t.result_status = IsNull(row[14]) ? 0 : std::get<int64_t>(row[14]);
+    t.result_message = ValueToString(row[15]);
+    if (!IsNull(row[16])) t.source_row = std::get<int64_t>(row[16]);
+    if (!IsNull(row[17])) t.target_row = std::get<int64_t>(row[17]);
+    return t;
+  }
+  // 1 when the worker row `alias` is not stopped and within its lease.
+  std::string AliveSql(const std::string& alias) const {
+    return "CASE WHEN " + alias + ".stopped_dt IS NULL AND " + alias + ".heartbeat_dt >= " +
+           db_->NowPlusSql("(-" + alias + ".lease_s)") + " THEN 1 ELSE 0 END";
   }
   static Value OptText(const std::string& s) { return s.empty() ? Value() : Value(s); }
   static Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
@@ -571,7 +796,7 @@ class SqliteMetadataStore final : public MetadataStore {
       for (size_t i = 0; i < t.columns.size(); ++i) sql += (i ? ", " : "") + t.columns[i].name;
       sql += std::string(" FROM ") + kSchema + "." + t.name + " ORDER BY ";
       for (size_t i = 0; i < t.key.size(); ++i) sql += (i ? ", " : "") + t.key[i];
-      CTL_ASSIGN_OR_RETURN(QueryResult r, db_.Query(sql));
+      CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(sql));
       TableRows rows;
       rows.table = &t;
       for (auto& values : r.rows) rows.rows.push_back(Row{std::move(values)});
@@ -608,7 +833,7 @@ class SqliteMetadataStore final : public MetadataStore {
       }
       seen.insert(key_text);
       const std::string key_label = RowKeyText(t, up.row);
-      CTL_ASSIGN_OR_RETURN(QueryResult existing, db_.Query(select, key));
+      CTL_ASSIGN_OR_RETURN(QueryResult existing, db_->Query(select, key));
       std::vector<std::string> cols;
       std::vector<Value> vals;
       bool differs = false;
@@ -626,7 +851,7 @@ class SqliteMetadataStore final : public MetadataStore {
           placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
         }
         sql += ") VALUES (" + placeholders + ")";
-        auto r = db_.Query(sql, vals);
+        auto r = db_->Query(sql, vals);
         if (!r.ok()) {
           return Status::Invalid("table " + t.name + " row " + key_label + ": " +
                                  r.status().message());
@@ -640,7 +865,7 @@ class SqliteMetadataStore final : public MetadataStore {
         if (upt_idx >= 0 && !up.present[upt_idx]) sql += ", upt_dt = CURRENT_TIMESTAMP";
         sql += " WHERE " + KeyWhere(t, static_cast<int>(cols.size()) + 1);
         for (const auto& k : key) vals.push_back(k);
-        auto r = db_.Query(sql, vals);
+        auto r = db_->Query(sql, vals);
         if (!r.ok()) {
           return Status::Invalid("table " + t.name + " row " + key_label + ": " +
                                  r.status().message());
@@ -655,13 +880,13 @@ class SqliteMetadataStore final : public MetadataStore {
       std::string sql = "SELECT ";
       for (size_t i = 0; i < t.key.size(); ++i) sql += (i ? ", " : "") + t.key[i];
       sql += std::string(" FROM ") + kSchema + "." + t.name;
-      CTL_ASSIGN_OR_RETURN(QueryResult all, db_.Query(sql));
+      CTL_ASSIGN_OR_RETURN(QueryResult all, db_->Query(sql));
       for (const auto& row : all.rows) {
         std::vector<std::string> key_text;
         for (const auto& v : row) key_text.push_back(ValueToString(v));
         if (seen.count(key_text)) continue;
         CTL_ASSIGN_OR_RETURN(QueryResult unused,
-                             db_.Query(std::string("DELETE FROM ") + kSchema + "." + t.name +
+                             db_->Query(std::string("DELETE FROM ") + kSchema + "." + t.name +
                                            " WHERE " + KeyWhere(t, 1),
                                        row));
         (void)unused;
@@ -675,7 +900,8 @@ class SqliteMetadataStore final : public MetadataStore {
 
   // Recursive, so a Batch can call the other methods while holding it.
   std::recursive_mutex mu_;
-  SqliteDb db_;
+  std::unique_ptr<SqlBackend> db_;
+  int depth_ = 0;  // open transactions (joined ones count too)
 };
 
 }  // namespace
@@ -694,11 +920,13 @@ std::string NowTimestamp() {
 }
 
 Result<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& path) {
-  CTL_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(":memory:"));
-  CTL_RETURN_IF_ERROR(db.Attach(path, kSchema).WithContext("opening metadata store " + path));
-  CTL_RETURN_IF_ERROR(db.Exec("PRAGMA cntl_af.journal_mode = WAL"));
-  CTL_RETURN_IF_ERROR(db.Exec("PRAGMA cntl_af.synchronous = NORMAL"));
-  return std::unique_ptr<MetadataStore>(std::make_unique<SqliteMetadataStore>(std::move(db)));
+  CTL_ASSIGN_OR_RETURN(auto backend, OpenSqliteBackend(path));
+  return std::unique_ptr<MetadataStore>(std::make_unique<SqlMetadataStore>(std::move(backend)));
+}
+
+Result<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(const std::string& url) {
+  CTL_ASSIGN_OR_RETURN(auto backend, OpenPostgresBackend(url));
+  return std::unique_ptr<MetadataStore>(std::make_unique<SqlMetadataStore>(std::move(backend)));
 }
 
 }  // namespace ctlflow
