@@ -11,6 +11,14 @@
 #   sqlite3  `CREATE TABLE` with the same typed columns (not timed), then
 #            timed: `sqlite3 DB ".import --csv --skip 1 FILE t"`: no
 #            validation, only SQLite's type affinity.
+#   ctlflow → PostgreSQL  the same ingest with conn_nm pointing at a postgres
+#            connection (COPY FROM STDIN), into a table dropped before each run.
+#   psql     `CREATE TABLE` with the same PostgreSQL types (not timed), then
+#            timed: `psql -c "\copy t FROM FILE CSV HEADER"`: the server
+#            parses the types, no reject handling.
+# The PostgreSQL server is started by this script (initdb + pg_ctl in a
+# temporary folder, loopback only, a free port; as root it runs as the
+# postgres user) and stopped at the end.
 # Each tool gets $reps timed runs, taking turns, each in a fresh folder; the
 # median wall time gives rows/s; peak RSS is /usr/bin/time's %M (max over
 # the runs).
@@ -37,7 +45,21 @@ build="$root/build-ingest"
 ninja -C "$build" -j1 ctlflow >/dev/null
 ctlflow="$build/ctlflow"
 work="$(mktemp -d /tmp/ingest-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+
+# A private PostgreSQL for the side-by-side COPY comparison.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pgport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pgdir="$work/pg"
+as_pg=()
+mkdir -p "$pgdir"
+if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; as_pg=(runuser -u postgres --); fi
+"${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U bench -A trust >"$work/initdb.log" 2>&1
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
+  -o "-p $pgport -c listen_addresses=127.0.0.1 -k $pgdir" start >/dev/null
+pgurl="postgresql://bench@127.0.0.1:$pgport/postgres"
+stop_pg() { "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true; }
+trap 'stop_pg; rm -rf "$work"' EXIT
 
 awk -v n="$rows" 'BEGIN {
   print "id,vendor,fare,paid,day,pickup";
@@ -56,8 +78,8 @@ schema='{"columns": [
   {"name": "day", "type": "date"},
   {"name": "pickup", "type": "timestamp"}]}'
 
-run_ctlflow() {  # prints "seconds kilobytes"
-  local home="$work/home.$1"
+run_ctlflow() {  # $1 run, $2 connection (warehouse or pg); prints "seconds kilobytes"
+  local home="$work/home.$1" conn="${2:-warehouse}"
   rm -rf "$home"; mkdir -p "$home/lakehouse"
   ln -s "$work/trips.csv" "$home/lakehouse/trips.csv"
   printf '%s\n' "$schema" > "$home/lakehouse/trips.json"
@@ -67,13 +89,17 @@ cntl_cfg_strem:
 cntl_cfg_prcs_grp:
   - {prcs_grp: G, strem_nm: B, prir: 1}
 cntl_cfg_prcs:
-  - {prcs_nm: ING, prcs_grp: G, prcs_typ: 4, tgt_schm_nm: STG, tgt_tbl: trips, af_parm: "schema=trips.json source=trips.csv"}
+  - {prcs_nm: ING, prcs_grp: G, prcs_typ: 4, conn_nm: $conn, tgt_schm_nm: STG, tgt_tbl: trips, af_parm: "schema=trips.json source=trips.csv"}
 YAML
+  if [ "$conn" = pg ]; then
+    "$ctlflow" --home "$home" connection add pg --type postgres --url "$pgurl" >/dev/null
+    "$ctlflow" --home "$home" sql --conn pg "DROP TABLE IF EXISTS STG.trips" >/dev/null
+  fi
   "$ctlflow" --home "$home" apply "$work/b.yaml" >/dev/null
   /usr/bin/time -f "%e %M" -o "$work/time" "$ctlflow" --home "$home" run B --date 2024-01-01 >/dev/null
   local n
-  n=$("$ctlflow" --home "$home" sql --conn warehouse --json "SELECT count(*) AS n FROM STG.trips" | grep -o "[0-9]\+" | head -1)
-  [ "$n" = "$rows" ] || { echo "ctlflow loaded $n rows, expected $rows" >&2; exit 1; }
+  n=$("$ctlflow" --home "$home" sql --conn "$conn" --json "SELECT count(*) AS n FROM STG.trips" | grep -o "[0-9]\+" | head -1)
+  [ "$n" = "$rows" ] || { echo "ctlflow ($conn) loaded $n rows, expected $rows" >&2; exit 1; }
   rm -rf "$home"
   cat "$work/time"
 }
@@ -90,16 +116,33 @@ run_sqlite() {
   cat "$work/time"
 }
 
-declare -a ct cm st sm
+run_psql() {
+  psql -q -v ON_ERROR_STOP=1 "$pgurl" -c "DROP TABLE IF EXISTS copy_t" -c "CREATE TABLE copy_t (id bigint NOT NULL,
+    vendor text, fare numeric(8,2), paid boolean, day date, pickup timestamp)"
+  /usr/bin/time -f "%e %M" -o "$work/time" psql -q -v ON_ERROR_STOP=1 "$pgurl" \
+    -c "\\copy copy_t FROM '$work/trips.csv' CSV HEADER"
+  local n
+  n=$(psql -qtA "$pgurl" -c "SELECT count(*) FROM copy_t")
+  [ "$n" = "$rows" ] || { echo "psql loaded $n rows, expected $rows" >&2; exit 1; }
+  psql -q "$pgurl" -c "DROP TABLE copy_t"
+  cat "$work/time"
+}
+
+declare -a ct cm st sm pt pm qt qm
 for i in $(seq 1 "$reps"); do
   read -r t m < <(run_ctlflow "$i"); ct+=("$t"); cm+=("$m")
   read -r t m < <(run_sqlite "$i"); st+=("$t"); sm+=("$m")
+  read -r t m < <(run_ctlflow "$i" pg); pt+=("$t"); pm+=("$m")
+  read -r t m < <(run_psql "$i"); qt+=("$t"); qm+=("$m")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 ctm=$(median "${ct[@]}"); stm=$(median "${st[@]}")
+ptm=$(median "${pt[@]}"); qtm=$(median "${qt[@]}")
 rate() { awk -v r="$rows" -v t="$1" 'BEGIN { printf "%.0f", (t > 0 ? r / t : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+pgversion=$("$pgbin/postgres" --version | awk '{print $NF}')
 
 section="$work/section.md"
 {
@@ -118,8 +161,25 @@ section="$work/section.md"
   echo "| ctlflow ingest | $ctm | $(rate "$ctm") | $(( $(maxof "${cm[@]}") / 1024 )) | ${ct[*]} |"
   echo "| sqlite3 .import | $stm | $(rate "$stm") | $(( $(maxof "${sm[@]}") / 1024 )) | ${st[*]} |"
   echo
-  echo "ctlflow streams the file one record at a time through one prepared INSERT,"
-  echo "so its peak RSS does not grow with the file: \`--rows 20000\` gives about the same figure."
+  echo "ctlflow / sqlite3: $(ratio "$ctm" "$stm")x the wall time."
+  echo
+  echo "The same file into PostgreSQL $pgversion, started by the script on loopback. ctlflow:"
+  echo "the same ingest process with \`conn_nm\` a postgres connection, which streams"
+  echo "COPY FROM STDIN (text format) after its own parsing and validation; the table is"
+  echo "dropped before each run. psql: \`\\copy t FROM FILE CSV HEADER\` into a table with"
+  echo "the same PostgreSQL types (numeric(8,2), boolean, date, timestamp), parsed by the server."
+  echo "Peak RSS is the client's only (ctlflow or psql), not the server's."
+  echo
+  echo "| tool | median wall s | rows/s | peak RSS MiB | runs (s) |"
+  echo "|---|---:|---:|---:|---|"
+  echo "| ctlflow ingest → PostgreSQL | $ptm | $(rate "$ptm") | $(( $(maxof "${pm[@]}") / 1024 )) | ${pt[*]} |"
+  echo "| psql \\copy | $qtm | $(rate "$qtm") | $(( $(maxof "${qm[@]}") / 1024 )) | ${qt[*]} |"
+  echo
+  echo "ctlflow / psql: $(ratio "$ptm" "$qtm")x the wall time."
+  echo
+  echo "ctlflow streams the file one record at a time (SQLite: one prepared INSERT;"
+  echo "PostgreSQL: COPY data sent in 1 MiB pieces), so its peak RSS does not grow with"
+  echo "the file: \`--rows 20000\` gives about the same figure."
   echo
 } > "$section"
 cat "$section"

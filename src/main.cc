@@ -96,11 +96,28 @@ int main(int argc, char** argv) {
   example_load->add_option("--warehouse", example_warehouse, "connection for the example's warehouse (default: warehouse)");
 
   int sched_workers = 0;
-  bool sched_once = false;
+  SchedulerCliOptions sched_options;
+  bool no_local_workers = false;
   auto* sched = app.add_subcommand("scheduler", "run schedules, queued and triggered runs until SIGTERM");
   sched->add_option("--workers", sched_workers, "attempts at once over all runs (default: CPUs, at least 2)")
       ->check(CLI::Range(1, 1024));
-  sched->add_flag("--once", sched_once, "tick once, finish what was started, exit");
+  sched->add_flag("--once", sched_options.once, "tick once, finish what was started, exit");
+  sched->add_flag("--no-local-workers", no_local_workers,
+                  "only schedule: queue every attempt for `ctlflow worker` processes (PostgreSQL)");
+  sched->add_option("--lease-s", sched_options.lease_s, "heartbeat lease; others take over after it (default 10)")
+      ->check(CLI::Range(1, 3600));
+
+  WorkerCliOptions worker_options;
+  auto* worker = app.add_subcommand("worker", "run queued attempts from PostgreSQL until SIGTERM");
+  worker->add_option("--slots", worker_options.slots, "attempts at once (default 2)")->check(CLI::Range(1, 1024));
+  worker->add_option("--queue", worker_options.queues, "serve this queue (repeatable; default: default)");
+  worker->add_option("--lease-s", worker_options.lease_s,
+                     "heartbeat lease; its attempts fail over after it (default 10)")
+      ->check(CLI::Range(1, 3600));
+  bool workers_json = false, workers_all = false;
+  auto* workers_cmd = app.add_subcommand("workers", "list live workers and schedulers, their slots and heartbeats");
+  workers_cmd->add_flag("--json", workers_json);
+  workers_cmd->add_flag("--all", workers_all, "include stopped and lost ones");
 
   std::string trig_stream, trig_date;
   std::vector<std::string> trig_params;
@@ -189,8 +206,12 @@ int main(int argc, char** argv) {
   else if (*example_load) status = CmdExampleLoad(*home, example_rows, example_warehouse);
   else if (*sched) {
     int cpus = static_cast<int>(std::thread::hardware_concurrency());
-    status = CmdScheduler(*home, sched_workers > 0 ? sched_workers : std::max(2, cpus), sched_once);
+    sched_options.workers = sched_workers > 0 ? sched_workers : std::max(2, cpus);
+    sched_options.local_workers = !no_local_workers;
+    status = CmdScheduler(*home, sched_options);
   }
+  else if (*worker) status = CmdWorker(*home, worker_options);
+  else if (*workers_cmd) status = CmdWorkers(*home, workers_json, workers_all);
   else if (*trig) status = CmdTrigger(*home, trig_stream, trig_date, trig_params);
   else if (*bf) status = CmdBackfill(*home, bf_stream, bf_from, bf_to, bf_rerun);
   else if (*pause) status = CmdPause(*home, pause_stream, true);

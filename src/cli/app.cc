@@ -62,6 +62,20 @@ Result<ControlConfig> LoadConfig(MetadataStore& store) {
 
 std::string LocalWorkerName() { return ProcessIdentity() + "/local-"; }
 
+WorkerRecord SelfRecord(const std::string& kind, int64_t slots, const std::string& queues, int64_t lease_s) {
+  WorkerRecord w;
+  w.worker_id = ProcessIdentity();
+  w.kind = kind;
+  w.host = w.worker_id.substr(0, w.worker_id.rfind(':'));
+  w.pid = getpid();
+  w.slots = slots;
+  w.queues = queues;
+  w.lease_s = lease_s;
+  return w;
+}
+
+std::string Stamp() { return UtcNow("%Y-%m-%dT%H:%M:%SZ"); }
+
 std::string UtcNow(const char* format) {
   std::time_t now = std::time(nullptr);
   std::tm tm{};

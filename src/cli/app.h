@@ -36,6 +36,10 @@ Result<ControlConfig> LoadConfig(MetadataStore& store);
 
 // "host:pid/local-" — the prefix of worker_nm for this process's workers.
 std::string LocalWorkerName();
+// This process's cntl_worker row (id "host:pid").
+WorkerRecord SelfRecord(const std::string& kind, int64_t slots, const std::string& queues, int64_t lease_s);
+// UTC timestamp for daemon console lines.
+std::string Stamp();
 
 // Today's date in UTC, YYYY-MM-DD.
 std::string TodayUtc();

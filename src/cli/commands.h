@@ -15,7 +15,9 @@ Status CmdInit(const Home& home);
 Status CmdApply(const Home& home, const std::string& path, bool dry_run, bool prune);
 Status CmdValidate(const Home& home, const std::string& path);
 Status CmdExport(const Home& home, const std::string& format, const std::string& path);
-Status CmdSql(const Home& home, const std::string& conn, const std::string& sql, bool json);
+// `params` (k=v) are bound to :k in the SQL; only with a connection.
+Status CmdSql(const Home& home, const std::string& conn, const std::string& sql, bool json,
+              const std::vector<std::string>& params = {});
 Status CmdProcessNew(const Home& home, const std::string& name, const std::string& like,
                      const std::vector<std::string>& sets, const std::string& from_csv, bool dry_run);
 Status CmdDag(const Home& home, const std::string& stream, const std::string& format);
@@ -39,10 +41,28 @@ struct LogOptions {
 Status CmdLog(const Home& home, const LogOptions& options);
 Status CmdRuns(const Home& home, const std::string& stream, int64_t limit, bool json);
 
-Status CmdExampleLoad(const Home& home, int64_t rows);
+// `warehouse` (optional) is the connection the example's sql, ingest, load
+// and notebook processes use instead of the built-in `warehouse`.
+Status CmdExampleLoad(const Home& home, int64_t rows, const std::string& warehouse = "");
 
+struct SchedulerCliOptions {
+  int workers = 2;           // local worker slots
+  bool once = false;         // tick once, finish what was started, exit
+  bool local_workers = true; // false: queue attempts for `ctlflow worker`
+  int64_t lease_s = 10;      // heartbeat lease of this scheduler
+};
 // The daemon; with once = true it ticks once and exits when idle.
-Status CmdScheduler(const Home& home, int workers, bool once);
+Status CmdScheduler(const Home& home, const SchedulerCliOptions& options);
+
+struct WorkerCliOptions {
+  int slots = 2;
+  std::vector<std::string> queues;  // empty = {"default"}
+  int64_t lease_s = 10;
+};
+// `ctlflow worker`: runs queued attempts from PostgreSQL until SIGTERM.
+Status CmdWorker(const Home& home, const WorkerCliOptions& options);
+// `ctlflow workers`: registered workers, schedulers and runs, with liveness.
+Status CmdWorkers(const Home& home, bool json, bool all);
 Status CmdTrigger(const Home& home, const std::string& stream, const std::string& date,
                   const std::vector<std::string>& params);
 Status CmdBackfill(const Home& home, const std::string& stream, const std::string& from,

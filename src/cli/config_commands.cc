@@ -161,14 +161,17 @@ Status CmdExport(const Home& home, const std::string& format, const std::string&
   return WriteFileAtomically(path, out.str());
 }
 
-Status CmdSql(const Home& home, const std::string& conn, const std::string& sql_arg, bool json) {
+Status CmdSql(const Home& home, const std::string& conn, const std::string& sql_arg, bool json,
+              const std::vector<std::string>& params) {
   std::string sql = sql_arg;
   if (sql == "-") {
     std::ostringstream in;
     in << std::cin.rdbuf();
     sql = in.str();
   }
+  CTL_ASSIGN_OR_RETURN(auto values, ParseParams(params));
   if (conn.empty()) {
+    if (!values.empty()) return Status::Invalid("--param binds values on a connection; add --conn NAME");
     CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
     CTL_ASSIGN_OR_RETURN(QueryResult result, store->ExecuteSql(sql));
     PrintQueryResult(std::cout, result, json);
@@ -177,7 +180,9 @@ Status CmdSql(const Home& home, const std::string& conn, const std::string& sql_
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
   ConnectionRegistry registry(home.path, store.get());
   CTL_ASSIGN_OR_RETURN(auto connection, registry.Open(conn));
-  CTL_ASSIGN_OR_RETURN(ScriptResult result, connection->RunScript(sql, {}, nullptr));
+  SqlParams bound;
+  for (const auto& [k, v] : values) bound[k] = v;
+  CTL_ASSIGN_OR_RETURN(ScriptResult result, connection->RunScript(sql, bound, nullptr));
   PrintQueryResult(std::cout, result.last, json);
   return Status::Ok();
 }

@@ -10,14 +10,43 @@
 #include "config/documents.h"
 #include "examples/example_files.h"
 #include "examples/taxi_data.h"
+#include "warehouse/connections.h"
 
 namespace ctlflow {
 
 namespace fs = std::filesystem;
 
-Status CmdExampleLoad(const Home& home, int64_t rows) {
+namespace {
+
+// The --warehouse connection must exist and hold SQL tables.
+Status CheckWarehouse(MetadataStore& store, const std::string& name) {
+  CTL_ASSIGN_OR_RETURN(std::vector<ConnectionDef> stored, store.ListConnections());
+  for (const auto& d : EffectiveConnections(stored)) {
+    if (d.conn_nm != name) continue;
+    if (d.conn_typ == "sqlite" || d.conn_typ == "postgres") return Status::Ok();
+    return Status::Invalid("--warehouse " + name + " is a " + d.conn_typ + " connection; use a sqlite or postgres one");
+  }
+  return Status::Invalid("--warehouse " + name + ": no connection of that name; add it first with ctlflow connection add");
+}
+
+// Points every example process at `warehouse` (conn_nm), in the rows about
+// to be applied.
+void UseWarehouse(TableChange* change, const std::string& warehouse) {
+  if (change->table->name != kProcessTable) return;
+  const int column = change->table->ColumnIndex("conn_nm");
+  for (auto& upsert : change->upserts) {
+    upsert.row.values[column] = warehouse;
+    upsert.present[column] = true;
+  }
+}
+
+}  // namespace
+
+Status CmdExampleLoad(const Home& home, int64_t rows, const std::string& warehouse) {
   if (rows < 0) return Status::Invalid("--rows: must be 0 or more");
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  const std::string conn = warehouse.empty() ? "warehouse" : warehouse;
+  CTL_RETURN_IF_ERROR(CheckWarehouse(*store, conn));
   std::vector<TableChange> changes;
   for (const auto& file : ExampleFiles()) {
     fs::path target = fs::path(home.path) / file.path;
@@ -33,6 +62,7 @@ Status CmdExampleLoad(const Home& home, int64_t rows) {
       for (const auto& t : doc.tables) {
         TableChange change{t.table, {}, false};
         for (const auto& r : t.rows) change.upserts.push_back(UpsertRow{r.row, r.present});
+        UseWarehouse(&change, conn);
         changes.push_back(std::move(change));
       }
     }
@@ -52,6 +82,7 @@ Status CmdExampleLoad(const Home& home, int64_t rows) {
     std::cout << s.table << ": " << s.inserted.size() << " inserted, " << s.updated.size()
               << " updated, " << s.unchanged << " unchanged\n";
   }
+  std::cout << "the example's warehouse is connection " << conn << "\n";
   std::cout << "example stream AF_TEST1 is loaded into " << home.path
             << "; run it with: ctlflow run AF_TEST1 --date 2024-11-16\n";
   return Status::Ok();

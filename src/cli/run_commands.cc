@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "executor/presence.h"
 #include "cli/output.h"
 #include "common/identity.h"
 #include <nlohmann/json.hpp>
@@ -106,6 +107,9 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
   record.params_json = nlohmann::json(request.params).dump();
   record.start_dt = NowTimestamp();
   record.owner = ProcessIdentity();
+  // Our heartbeat tells schedulers on other hosts that this run is alive.
+  Presence presence(*store, SelfRecord("run", request.parallel, "", /*lease_s=*/30));
+  CTL_RETURN_IF_ERROR(presence.Register());
   CTL_ASSIGN_OR_RETURN(record.run_id, store->CreateRun(record));
 
   SignalWatcher signals;
@@ -122,6 +126,7 @@ Status CmdRun(const Home& home, const RunOptions& options, bool* succeeded, int*
     }
     CTL_ASSIGN_OR_RETURN(auto finished, engine.Poll(std::chrono::milliseconds(200),
                                                     [&](const RunProgress& p) { line.Update(p); }));
+    (void)presence.MaybeBeat();  // a missed beat is retried on the next loop
     for (auto& f : finished) summary = std::move(f);
   }
   line.Clear();

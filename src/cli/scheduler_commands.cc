@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "common/identity.h"
 #include "cron/timezone.h"
+#include "executor/presence.h"
 #include "scheduler/scheduler.h"
 
 namespace ctlflow {
@@ -23,7 +24,6 @@ Status RequireStream(MetadataStore& store, const std::string& stream) {
   return Status::NotFound("unknown stream '" + stream + "' in cntl_cfg_strem");
 }
 
-std::string Stamp() { return UtcNow("%Y-%m-%dT%H:%M:%SZ"); }
 
 // Dates D1..D2 inclusive, YYYY-MM-DD.
 std::vector<std::string> DatesBetween(const std::string& from, const std::string& to) {
@@ -60,24 +60,51 @@ Result<std::vector<RunClear>> ClearsFor(MetadataStore& store, const RunRecord& r
 
 }  // namespace
 
-Status CmdScheduler(const Home& home, int workers, bool once) {
+Status CmdScheduler(const Home& home, const SchedulerCliOptions& options) {
   // Before any thread starts, so every thread has the signals blocked.
   SignalWatcher stop;
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  if (!options.local_workers && home.db.empty()) {
+    return Status::Invalid("--no-local-workers needs a PostgreSQL metadata store (--db postgresql://...): "
+                           "workers find their attempts there");
+  }
   ConnectionRegistry connections(home.path, store.get());
   SystemClock clock;
-  RunEngine engine(*store, connections, home.path, clock, EngineOptions{workers, LocalWorkerName()});
+  EngineOptions engine_options{options.workers, LocalWorkerName(), /*remote=*/!options.local_workers};
+  RunEngine engine(*store, connections, home.path, clock, engine_options);
   SchedulerOptions scheduler_options;
   scheduler_options.identity = ProcessIdentity();
+  Presence presence(*store, SelfRecord("scheduler", options.local_workers ? options.workers : 0, "",
+                                       options.lease_s));
+  CTL_RETURN_IF_ERROR(presence.Register());
   Scheduler scheduler(*store, engine, clock, scheduler_options);
   CTL_RETURN_IF_ERROR(scheduler.Recover());
-  std::cout << Stamp() << " scheduler started on " << home.path << " with " << workers << " workers" << std::endl;
+  std::cout << Stamp() << " scheduler " << scheduler_options.identity << " started on "
+            << (home.db.empty() ? home.path : std::string("PostgreSQL")) << " with "
+            << (options.local_workers ? std::to_string(options.workers) + " local workers"
+                                      : std::string("no local workers (attempts go to ctlflow worker)"))
+            << std::endl;
   std::map<int64_t, std::string> printed;
   auto print = [&](const RunProgress& p) {
     std::string& last = printed[p.run_id];
     if (p.last_event == last) return;
     last = p.last_event;
     std::cout << Stamp() << " run " << p.run_id << ": " << p.last_event << std::endl;
+  };
+  // A lost database connection is not fatal: the engine forgets its runs,
+  // and the scheduler adopts them again from their rows once it is back.
+  std::string last_problem;
+  auto survive = [&](const Status& st) -> Status {
+    if (st.ok()) return st;
+    if (st.code() != ErrorCode::kIo) return st;
+    if (st.message() != last_problem) {
+      std::cout << Stamp() << " database unavailable, retrying: " << st.message() << std::endl;
+    }
+    last_problem = st.message();
+    engine.Reset("the metadata store connection was lost");
+    printed.clear();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return Status::Ok();
   };
   auto last_tick = clock.Now() - std::chrono::seconds(10);
   bool draining = false;
@@ -90,16 +117,29 @@ Status CmdScheduler(const Home& home, int workers, bool once) {
     }
     if (!draining && clock.Now() - last_tick >= std::chrono::milliseconds(500)) {
       last_tick = clock.Now();
-      CTL_RETURN_IF_ERROR(scheduler.Tick());
+      Status ticked = scheduler.Tick();
+      if (ticked.ok()) {
+        auto beat = presence.MaybeBeat();
+        ticked = beat.ok() ? Status::Ok() : beat.status();
+      }
+      CTL_RETURN_IF_ERROR(survive(ticked));
+      if (ticked.ok() && !last_problem.empty()) {
+        std::cout << Stamp() << " database reachable again" << std::endl;
+        last_problem.clear();
+      }
     }
-    CTL_ASSIGN_OR_RETURN(auto finished, engine.Poll(std::chrono::milliseconds(200), print));
-    for (const auto& f : finished) {
+    auto finished = engine.Poll(std::chrono::milliseconds(200), print);
+    if (!finished.ok()) {
+      CTL_RETURN_IF_ERROR(survive(finished.status()));
+      continue;
+    }
+    for (const auto& f : *finished) {
       std::cout << Stamp() << " run " << f.run_id << " " << RunStatusName(static_cast<int64_t>(f.status))
                 << ": " << f.message << std::endl;
       printed.erase(f.run_id);
     }
     if (draining && engine.RunningAttempts() == 0) break;
-    if (once && engine.ActiveRuns() == 0 && clock.Now() - last_tick < std::chrono::milliseconds(500)) {
+    if (options.once && engine.ActiveRuns() == 0 && clock.Now() - last_tick < std::chrono::milliseconds(500)) {
       // --once: one tick, then run what it started to completion.
       RunFilter queued;
       queued.statuses = {RunStatus::kQueued};

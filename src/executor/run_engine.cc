@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "executor/task_spec.h"
 #include "processes/process_type.h"
 
 namespace ctlflow {
@@ -45,6 +47,7 @@ struct RunEngine::ActiveRun {
   std::shared_ptr<const Plan> plan;
   std::map<std::string, std::string> params;
   std::vector<NodeRun> nodes;
+  std::map<std::string, int> node_by_name;  // process nodes, for remote results
   std::deque<int> ready;
   std::vector<int> waiting, retrying;
   RunProgress counts;
@@ -70,11 +73,42 @@ RunEngine::RunEngine(MetadataStore& store, const ConnectionRegistry& connections
       clock_(clock),
       options_(std::move(options)),
       slot_busy_(static_cast<size_t>(std::max(1, options_.workers)), false),
-      pool_(std::make_unique<WorkerPool>(std::max(1, options_.workers))) {}
+      pool_(std::make_unique<WorkerPool>(std::max(1, options_.workers))) {
+  if (options_.remote) {
+    auto listener = store_.Listen({kDoneChannel});
+    // Without a listener, results are still found by the 200 ms poll.
+    if (listener.ok()) {
+      listener_ = std::move(*listener);
+      listener_thread_ = std::thread([this] { ListenForResults(); });
+    }
+  }
+}
 
 RunEngine::~RunEngine() {
   CancelAll("the engine is shutting down");
   pool_->Stop();
+  stop_listening_ = true;
+  if (listener_thread_.joinable()) listener_thread_.join();
+}
+
+void RunEngine::ListenForResults() {
+  while (!stop_listening_) {
+    auto got = listener_->Wait(std::chrono::milliseconds(250));
+    if (got.ok() && !got->empty()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        remote_wake_ = true;
+      }
+      cv_.notify_one();
+    }
+  }
+}
+
+void RunEngine::Reset(const std::string& reason) {
+  CancelAll(reason);
+  runs_.clear();
+  dispatch_.clear();
+  // Local completions of forgotten runs are dropped when they arrive.
 }
 
 bool RunEngine::IsActive(int64_t run_id) const { return runs_.count(run_id) > 0; }
@@ -112,6 +146,10 @@ Status RunEngine::Adopt(const RunRecord& record, std::shared_ptr<const Plan> pla
     for (auto& [k, v] : params.items()) run->params[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
   run->nodes.resize(run->plan->nodes().size());
+  for (size_t i = 0; i < run->plan->nodes().size(); ++i) {
+    const PlanNode& n = run->plan->nodes()[i];
+    if (n.kind == PlanNode::Kind::kProcess) run->node_by_name[n.name] = static_cast<int>(i);
+  }
   run->counts.run_id = record.run_id;
   run->counts.total = run->plan->ProcessCount();
   run->started = clock_.Now();
@@ -134,6 +172,10 @@ Status RunEngine::Load(ActiveRun& run) {
   filter.run_id = run.record.run_id;
   CTL_ASSIGN_OR_RETURN(std::vector<AttemptRecord> attempts, store_.QueryLog(filter));
   CTL_ASSIGN_OR_RETURN(std::vector<RunClear> clears, store_.ListClears(run.record.run_id));
+  // Attempts that a worker holds, or whose result waits in cntl_task.
+  std::set<std::pair<std::string, int64_t>> on_workers;
+  CTL_ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, store_.ListTasks(run.record.run_id));
+  for (const auto& t : tasks) on_workers.insert({t.prcs_nm, t.attempt});
   std::map<std::string, int64_t> cleared_after;
   for (const auto& c : clears) cleared_after[c.prcs_nm] = c.after_attempt;
   std::map<std::string, const AttemptRecord*> latest;
@@ -177,6 +219,12 @@ Status RunEngine::Load(ActiveRun& run) {
       continue;
     }
     auto status = static_cast<AttemptStatus>(row->second->status);
+    if ((status == AttemptStatus::kQueued || status == AttemptStatus::kRunning) &&
+        on_workers.count({n.name, row->second->attempt})) {
+      s.state = NodeState::kRunning;  // its result comes back through cntl_task
+      ++run.counts.running;
+      continue;
+    }
     switch (status) {
       case AttemptStatus::kSuccess:
       case AttemptStatus::kSkipped:
@@ -366,6 +414,15 @@ Status RunEngine::CheckRetries(ActiveRun& run) {
 // worker thread only runs it. The caller submits `start` after the batch
 // has committed, so no process starts before its row says so.
 Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
+  while (options_.remote && !draining_ && !dispatch_.empty()) {
+    auto [run_id, node] = dispatch_.front();
+    dispatch_.pop_front();
+    auto it = runs_.find(run_id);
+    if (it == runs_.end()) continue;
+    ActiveRun& run = *it->second;
+    if (run.cancelling || run.nodes[node].state != NodeState::kQueued) continue;
+    CTL_RETURN_IF_ERROR(Enqueue(run, node));
+  }
   while (!draining_ && !dispatch_.empty()) {
     auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
     if (free_slot == slot_busy_.end()) break;
@@ -420,11 +477,62 @@ Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
   return Status::Ok();
 }
 
+// The attempt goes to cntl_task; its log row stays queued until a worker
+// claims it. The task row commits with the loop's batch.
+Status RunEngine::Enqueue(ActiveRun& run, int node) {
+  const PlanNode& n = run.plan->nodes()[node];
+  NodeRun& s = run.nodes[node];
+  TaskSpec spec{n.process, run.record.strem_nm, run.record.data_dt, run.params};
+  TaskRecord task;
+  task.run_id = run.record.run_id;
+  task.prcs_nm = n.name;
+  task.attempt = s.attempt;
+  task.queue = n.process.queue.empty() ? "default" : n.process.queue;
+  task.prir = n.process.prir;
+  task.spec = EncodeTaskSpec(spec);
+  task.log_path = (run.log_dir / (SafeFileName(n.name) + "." + std::to_string(s.attempt) + ".log")).string();
+  CTL_RETURN_IF_ERROR(store_.EnqueueTask(task));
+  s.state = NodeState::kRunning;
+  --run.counts.queued;
+  ++run.counts.running;
+  Report(run, n.name + " queued for a worker (" + task.queue + ")");
+  return Status::Ok();
+}
+
+// Finished tasks of this engine's runs, as completions.
+Status RunEngine::CollectRemote(std::deque<Completion>* done) {
+  bool woken = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(woken, remote_wake_);
+  }
+  if (!woken && clock_.Now() - last_task_check_ < std::chrono::milliseconds(200)) return Status::Ok();
+  last_task_check_ = clock_.Now();
+  std::vector<int64_t> ids;
+  for (const auto& [id, run] : runs_) ids.push_back(id);
+  CTL_ASSIGN_OR_RETURN(std::vector<TaskRecord> finished, store_.TakeFinishedTasks(ids));
+  for (auto& t : finished) {
+    auto run = runs_.find(t.run_id);
+    if (run == runs_.end()) continue;
+    auto node = run->second->node_by_name.find(t.prcs_nm);
+    if (node == run->second->node_by_name.end()) continue;
+    ProcessOutcome outcome;
+    outcome.status = static_cast<AttemptStatus>(t.result_status);
+    outcome.message = std::move(t.result_message);
+    outcome.source_row = t.source_row;
+    outcome.target_row = t.target_row;
+    done->push_back(Completion{t.run_id, node->second, t.attempt, /*slot=*/0, std::move(outcome)});
+  }
+  return Status::Ok();
+}
+
 Status RunEngine::Apply(Completion done) {
-  --running_total_;
-  slot_busy_[static_cast<size_t>(done.slot - 1)] = false;
+  if (done.slot > 0) {
+    --running_total_;
+    slot_busy_[static_cast<size_t>(done.slot - 1)] = false;
+  }
   auto it = runs_.find(done.run_id);
-  if (it == runs_.end()) return Status::Internal("a completion for an unknown run");
+  if (it == runs_.end()) return Status::Ok();  // a run forgotten by Reset
   ActiveRun& run = *it->second;
   const PlanNode& n = run.plan->nodes()[done.node];
   const Process& p = n.process;
@@ -507,6 +615,21 @@ Status RunEngine::StartCancel(ActiveRun& run) {
     ++run.counts.failed;
   }
   run.counts.queued = 0;
+  if (options_.remote) {
+    // Tasks no worker has claimed are withdrawn; claimed ones are stopped
+    // by their worker, whose result then arrives as usual.
+    CTL_ASSIGN_OR_RETURN(std::vector<TaskRecord> withdrawn, store_.CancelTasks(run.record.run_id));
+    for (const auto& t : withdrawn) {
+      auto node = run.node_by_name.find(t.prcs_nm);
+      if (node == run.node_by_name.end()) continue;
+      CTL_RETURN_IF_ERROR(store_.TransitionAttempt(run.record.run_id, t.prcs_nm, t.attempt,
+                                                   AttemptStatus::kQueued, AttemptStatus::kFailed,
+                                                   AttemptUpdate{.end_dt = NowTimestamp(), .message = message}));
+      run.nodes[node->second].state = NodeState::kDone;
+      --run.counts.running;
+      ++run.counts.failed;
+    }
+  }
   for (int i : run.retrying) run.nodes[i].state = NodeState::kDone;
   run.counts.retrying = 0;
   run.retrying.clear();
@@ -561,6 +684,7 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
     // One iteration's state changes commit together (group commit).
     std::vector<std::function<void()>> start;
     CTL_RETURN_IF_ERROR(store_.Batch([&]() -> Status {
+      if (options_.remote) CTL_RETURN_IF_ERROR(CollectRemote(&done));
       for (auto& c : done) CTL_RETURN_IF_ERROR(Apply(std::move(c)));
       done.clear();
       CTL_RETURN_IF_ERROR(CheckCancelRequests());
@@ -589,14 +713,14 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
     if (now >= deadline) break;
 
     // Wait for a completion, a cancel, or the next timer.
-    bool timers = std::any_of(runs_.begin(), runs_.end(), [](const auto& entry) {
+    bool timers = options_.remote || std::any_of(runs_.begin(), runs_.end(), [](const auto& entry) {
       return !entry.second->waiting.empty() || !entry.second->retrying.empty();
     });
     auto wait = std::min<std::chrono::steady_clock::duration>(
         deadline - now, std::chrono::milliseconds(timers ? 50 : 250));
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, wait, [this] { return !completions_.empty(); });
+      cv_.wait_for(lock, wait, [this] { return !completions_.empty() || remote_wake_; });
       done.swap(completions_);
     }
     if (progress_ && clock_.Now() - last_report >= std::chrono::milliseconds(500)) {

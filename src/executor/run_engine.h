@@ -11,6 +11,13 @@
 // attempts.
 // `ctlflow run` drives one run with it in the foreground; the scheduler
 // daemon drives many.
+//
+// Remote mode (EngineOptions::remote, `scheduler --no-local-workers`): a
+// queued attempt becomes a row of cntl_task instead of a local thread; a
+// `ctlflow worker` claims it, marks it running and leaves its result there.
+// The engine takes finished tasks back (woken by NOTIFY, or every 200 ms)
+// and applies them exactly like local completions, so retries, propagation
+// and run state still have one owner: the engine of the run.
 #pragma once
 
 #include <chrono>
@@ -20,6 +27,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -53,6 +62,7 @@ using ProgressCallback = std::function<void(const RunProgress&)>;
 struct EngineOptions {
   int workers = 2;          // attempts running at once, over all runs
   std::string worker_name;  // prefix for cntl_cfg_log.worker_nm
+  bool remote = false;      // hand attempts to `ctlflow worker` processes
 };
 
 // Backoff before attempt `next_attempt` (2, 3, ...): retry_delay_s doubled
@@ -85,6 +95,11 @@ class RunEngine {
   // in the store for the next process to adopt.
   void Drain();
 
+  // Forgets every run (after a failed store transaction left memory and
+  // store apart). Local attempts still running are cancelled; the runs stay
+  // running in the store, for the scheduler to adopt again from their rows.
+  void Reset(const std::string& reason);
+
   bool IsActive(int64_t run_id) const;
   size_t ActiveRuns() const { return runs_.size(); }
   size_t RunningAttempts() const { return running_total_; }
@@ -104,6 +119,9 @@ class RunEngine {
   Status CheckRetries(ActiveRun& run);
   Status Dispatch(std::vector<std::function<void()>>* start);
   Status Apply(Completion done);
+  Status Enqueue(ActiveRun& run, int node);
+  Status CollectRemote(std::deque<Completion>* done);
+  void ListenForResults();
   Status StartCancel(ActiveRun& run);
   Status CheckCancelRequests();
   Result<bool> MaybeFinish(ActiveRun& run, std::vector<RunSummary>* finished);
@@ -131,6 +149,14 @@ class RunEngine {
   std::condition_variable cv_;
   std::deque<Completion> completions_;
   std::unique_ptr<WorkerPool> pool_;
+
+  // Remote mode: finished tasks are looked for when a NOTIFY arrives (the
+  // listener thread sets remote_wake_) and at least every 200 ms.
+  std::unique_ptr<StoreListener> listener_;
+  std::thread listener_thread_;
+  std::atomic<bool> stop_listening_{false};
+  bool remote_wake_ = false;  // guarded by mu_
+  Clock::TimePoint last_task_check_{};
 };
 
 }  // namespace ctlflow

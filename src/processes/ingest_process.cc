@@ -137,7 +137,7 @@ struct TransactionGuard {
 class Ingester {
  public:
   Ingester(const ProcessContext& ctx, const IngestOptions& opts, const IngestSchema& schema,
-           BatchStatement& insert, Rejects& rejects, std::function<bool()> stop)
+           BulkInsert& insert, Rejects& rejects, std::function<bool()> stop)
       : ctx_(ctx), opts_(opts), schema_(schema), insert_(insert), rejects_(rejects), stop_(std::move(stop)) {}
 
   Status File(const std::string& path, const std::string& display) {
@@ -178,7 +178,7 @@ class Ingester {
     values_.emplace_back(ctx_.data_dt);
     values_.emplace_back(ctx_.run_id);
     values_.emplace_back(file_);
-    Status st = insert_.Run(values_);
+    Status st = insert_.Add(values_);
     if (!st.ok()) return st.WithContext(file_ + ":" + std::to_string(line));
     ++inserted_;
     return Status::Ok();
@@ -320,7 +320,7 @@ class Ingester {
   const ProcessContext& ctx_;
   const IngestOptions& opts_;
   const IngestSchema& schema_;
-  BatchStatement& insert_;
+  BulkInsert& insert_;
   Rejects& rejects_;
   std::function<bool()> stop_;
   std::string file_;
@@ -358,28 +358,28 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
 
   std::string reject_path = opts->reject_path.empty() ? ctx.log_path + ".rejects.csv"
                                                       : Resolve(lakehouse, opts->reject_path);
-  std::string target = (p.tgt_schm_nm.empty() ? "" : QuoteIdent(p.tgt_schm_nm) + ".") + QuoteIdent(p.tgt_tbl);
   std::string target_name = (p.tgt_schm_nm.empty() ? "" : p.tgt_schm_nm + ".") + p.tgt_tbl;
 
   auto conn = ctx.connections->Open(p.conn_nm);
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;
+  const std::string target = wh.QualifiedName(p.tgt_schm_nm, p.tgt_tbl);
 
   StopCheck stopper(ctx);
   const std::function<bool()> stop = stopper.AsFunction();
 
   // Create the table, or add the columns it lacks (additive changes only).
   std::vector<std::pair<std::string, std::string>> wanted;
-  for (const auto& c : schema->columns) wanted.emplace_back(c.name, c.SqlType());
-  wanted.emplace_back("data_dt", "TEXT");
-  wanted.emplace_back("run_id", "INTEGER");
-  wanted.emplace_back("src_file", "TEXT");
+  for (const auto& c : schema->columns) wanted.emplace_back(c.name, wh.TypeName(c.StorageType()));
+  wanted.emplace_back("data_dt", wh.TypeName({WarehouseType::Kind::kText}));
+  wanted.emplace_back("run_id", wh.TypeName({WarehouseType::Kind::kBigint}));
+  wanted.emplace_back("src_file", wh.TypeName({WarehouseType::Kind::kText}));
   auto existing = wh.DescribeTable(p.tgt_schm_nm, p.tgt_tbl);
   if (!existing.ok()) return fail(target_name + ": " + existing.status().message());
   if (!*existing) {
     std::string ddl = "CREATE TABLE " + target + " (";
     for (size_t i = 0; i < wanted.size(); ++i) {
-      ddl += (i ? ", " : "") + QuoteIdent(wanted[i].first) + " " + wanted[i].second;
+      ddl += (i ? ", " : "") + wh.QuoteName(wanted[i].first) + " " + wanted[i].second;
     }
     auto r = wh.Execute(ddl + ")");
     if (!r.ok()) return fail("creating " + target_name + ": " + r.status().message());
@@ -389,7 +389,7 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
     for (const auto& c : **existing) have.insert(Lower(c.name));
     for (const auto& [name, type] : wanted) {
       if (have.count(Lower(name))) continue;
-      auto r = wh.Execute("ALTER TABLE " + target + " ADD COLUMN " + QuoteIdent(name) + " " + type);
+      auto r = wh.Execute("ALTER TABLE " + target + " ADD COLUMN " + wh.QuoteName(name) + " " + type);
       if (!r.ok()) return fail("adding column " + name + " to " + target_name + ": " + r.status().message());
       AppendLogLine(ctx.log_path, "added column " + name + " to " + target_name);
     }
@@ -402,15 +402,10 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   tx.open = true;
   auto deleted = wh.Execute("DELETE FROM " + target + " WHERE data_dt = :data_dt", {{"data_dt", ctx.data_dt}});
   if (!deleted.ok() && !stop()) return fail("clearing " + target_name + " for " + ctx.data_dt + ": " + deleted.status().message());
-  std::string insert_sql = "INSERT INTO " + target + " (";
-  std::string marks;
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    insert_sql += (i ? ", " : "") + QuoteIdent(wanted[i].first);
-    marks += (i ? ", ?" : "?") + std::to_string(i + 1);
-  }
-  insert_sql += ") VALUES (" + marks + ")";
-  auto insert = wh.PrepareBatch(insert_sql);
-  if (!insert.ok()) return fail("preparing the insert into " + target_name + ": " + insert.status().message());
+  std::vector<std::string> column_names;
+  for (const auto& w : wanted) column_names.push_back(w.first);
+  auto insert = wh.BeginBulkInsert(p.tgt_schm_nm, p.tgt_tbl, column_names);
+  if (!insert.ok()) return fail("starting the insert into " + target_name + ": " + insert.status().message());
 
   AppendLogLine(ctx.log_path, "ingesting " + std::to_string(files->size()) + " file" +
                                   (files->size() == 1 ? "" : "s") + " into " + target_name + " for data_dt " +
@@ -442,6 +437,9 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
                 " (max_rejects = " + std::to_string(opts->max_rejects) + "), see " + rejects.path() +
                 "; first: " + rejects.first_reason() + "; nothing was loaded");
   }
+  auto written = (*insert)->Finish();
+  if (!written.ok()) return fail("writing into " + target_name + ": " + written.status().message() + "; nothing was loaded");
+  insert->reset();
   st = wh.Commit();
   if (!st.ok()) return fail("commit: " + st.message());
   tx.open = false;

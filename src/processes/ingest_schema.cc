@@ -65,18 +65,19 @@ Result<Value> ParseDateTime(const IngestColumn& c, const std::string& raw, bool 
 
 }  // namespace
 
-std::string IngestColumn::SqlType() const {
+WarehouseType IngestColumn::StorageType() const {
+  using Kind = WarehouseType::Kind;
   switch (type) {
-    case IngestType::kInt:
-    case IngestType::kBigint:
-    case IngestType::kBoolean:
-      return "INTEGER";
-    case IngestType::kDouble:
-    case IngestType::kDecimal:
-      return "REAL";
-    default:
-      return "TEXT";
+    case IngestType::kInt: return {Kind::kInteger};
+    case IngestType::kBigint: return {Kind::kBigint};
+    case IngestType::kBoolean: return {Kind::kBoolean};
+    case IngestType::kDouble: return {Kind::kDouble};
+    case IngestType::kDecimal: return {Kind::kDecimal, precision, scale};
+    case IngestType::kDate: return {Kind::kDate};
+    case IngestType::kTimestamp: return {Kind::kTimestamp};
+    case IngestType::kString: return {Kind::kText};
   }
+  return {Kind::kText};
 }
 
 Result<IngestSchema> ParseIngestSchema(const std::string& json_text, const std::string& source) {

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "model/tables.h"
+#include "warehouse/warehouse.h"  // WarehouseType
 
 namespace ctlflow {
 
@@ -24,7 +25,7 @@ struct IngestColumn {
   int precision = 0, scale = 0;  // decimal only
   bool nullable = true;
   std::string format;  // date/timestamp strptime format
-  std::string SqlType() const;  // SQLite column type
+  WarehouseType StorageType() const;  // spelled per engine by TypeName()
 };
 
 struct IngestSchema {

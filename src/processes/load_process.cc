@@ -13,10 +13,6 @@ namespace {
 
 const char* const kOpenEnd = "9999-12-31";
 
-std::string Qualified(const std::string& schema, const std::string& table) {
-  return (schema.empty() ? "" : QuoteIdent(schema) + ".") + QuoteIdent(table);
-}
-
 struct TargetColumn {
   std::string name, expr, type;
 };
@@ -70,14 +66,17 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   }
   if (p.src_tbl.empty()) return fail("src_tbl is empty; name the source table");
   if (p.tgt_tbl.empty()) return fail("tgt_tbl is empty; name the target table");
-  const std::string source = Qualified(p.src_schm_nm, p.src_tbl);
-  const std::string target = Qualified(p.tgt_schm_nm, p.tgt_tbl);
   const std::string source_name = (p.src_schm_nm.empty() ? "" : p.src_schm_nm + ".") + p.src_tbl;
   const std::string target_name = (p.tgt_schm_nm.empty() ? "" : p.tgt_schm_nm + ".") + p.tgt_tbl;
 
   auto conn = ctx.connections->Open(p.conn_nm);
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;
+  const std::string source = wh.QualifiedName(p.src_schm_nm, p.src_tbl);
+  const std::string target = wh.QualifiedName(p.tgt_schm_nm, p.tgt_tbl);
+  const std::string work = wh.TempTable("ctlflow_load_src");
+  auto quote = [&](const std::string& n) { return wh.QuoteName(n); };
+  auto type = [&](WarehouseType::Kind kind) { return wh.TypeName({kind}); };
 
   auto src_cols = wh.DescribeTable(p.src_schm_nm, p.src_tbl);
   if (!src_cols.ok()) return fail(source_name + ": " + src_cols.status().message());
@@ -100,7 +99,7 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   }
   if (columns.empty()) {
     for (const auto& c : **src_cols) {
-      if (!IsReserved(c.name)) columns.push_back({c.name, QuoteIdent(c.name), c.type});
+      if (!IsReserved(c.name)) columns.push_back({c.name, quote(c.name), c.type});
     }
   }
   auto has_column = [&](const std::string& name) {
@@ -119,43 +118,52 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   // Create the target, or add what it lacks (additive changes only).
   std::vector<std::pair<std::string, std::string>> wanted;
   for (const auto& c : columns) wanted.emplace_back(c.name, c.type);
-  wanted.emplace_back("data_dt", "TEXT");
+  wanted.emplace_back("data_dt", type(WarehouseType::Kind::kText));
   if (mode == "scd2") {
-    wanted.emplace_back("valid_from", "TEXT");
-    wanted.emplace_back("valid_to", "TEXT");
-    wanted.emplace_back("is_current", "INTEGER");
+    wanted.emplace_back("valid_from", type(WarehouseType::Kind::kText));
+    wanted.emplace_back("valid_to", type(WarehouseType::Kind::kText));
+    wanted.emplace_back("is_current", type(WarehouseType::Kind::kInteger));
   }
   std::string key_list;
-  for (const auto& k : keys) key_list += (key_list.empty() ? "" : ", ") + QuoteIdent(k);
+  for (const auto& k : keys) key_list += (key_list.empty() ? "" : ", ") + quote(k);
+  SqlParams params{{"data_dt", ctx.data_dt}, {"run_id", ctx.run_id}, {"open_end", std::string(kOpenEnd)}};
+  std::string mapped;  // the source columns as target columns
+  for (size_t i = 0; i < columns.size(); ++i) {
+    mapped += (i ? ", " : "") + columns[i].expr + " AS " + quote(columns[i].name);
+  }
   auto existing = wh.DescribeTable(p.tgt_schm_nm, p.tgt_tbl);
   if (!existing.ok()) return fail(target_name + ": " + existing.status().message());
-  const std::string index_name = (p.tgt_schm_nm.empty() ? "" : QuoteIdent(p.tgt_schm_nm) + ".") +
-                                 QuoteIdent(p.tgt_tbl + (mode == "merge" ? "_key" : "_scd2_key"));
   if (!*existing) {
-    std::string ddl = "CREATE TABLE " + target + " (";
-    for (size_t i = 0; i < wanted.size(); ++i) {
-      ddl += (i ? ", " : "") + QuoteIdent(wanted[i].first) + (wanted[i].second.empty() ? "" : " " + wanted[i].second);
+    bool typed = std::all_of(columns.begin(), columns.end(), [](const TargetColumn& c) { return !c.type.empty(); });
+    // Mapped expressions have no declared type: the engine infers it.
+    std::string ddl = "CREATE TABLE " + target;
+    if (typed) {
+      ddl += " (";
+      for (size_t i = 0; i < wanted.size(); ++i) ddl += (i ? ", " : "") + quote(wanted[i].first) + " " + wanted[i].second;
+      ddl += ")";
+    } else {
+      ddl += " AS SELECT " + mapped + " FROM " + source + " LIMIT 0";
     }
-    auto r = wh.Execute(ddl + ")");
+    auto r = wh.Execute(ddl, params);
     if (!r.ok()) return fail("creating " + target_name + ": " + r.status().message());
     AppendLogLine(ctx.log_path, "created table " + target_name);
-  } else {
-    std::set<std::string> have;
-    for (const auto& c : **existing) have.insert(Lower(c.name));
-    for (const auto& [name, type] : wanted) {
-      if (have.count(Lower(name))) continue;
-      auto r = wh.Execute("ALTER TABLE " + target + " ADD COLUMN " + QuoteIdent(name) +
-                          (type.empty() ? "" : " " + type));
-      if (!r.ok()) return fail("adding column " + name + " to " + target_name + ": " + r.status().message());
-      AppendLogLine(ctx.log_path, "added column " + name + " to " + target_name);
-    }
+    existing = wh.DescribeTable(p.tgt_schm_nm, p.tgt_tbl);
+    if (!existing.ok() || !*existing) return fail(target_name + ": cannot read the table just created");
+  }
+  std::set<std::string> have;
+  for (const auto& c : **existing) have.insert(Lower(c.name));
+  for (const auto& [column, column_type] : wanted) {
+    if (have.count(Lower(column))) continue;
+    auto r = wh.Execute("ALTER TABLE " + target + " ADD COLUMN " + quote(column) +
+                        (column_type.empty() ? "" : " " + column_type));
+    if (!r.ok()) return fail("adding column " + column + " to " + target_name + ": " + r.status().message());
+    AppendLogLine(ctx.log_path, "added column " + column + " to " + target_name);
   }
   if (mode == "merge" || mode == "scd2") {
     // merge: INSERT ... ON CONFLICT needs a unique index on the keys.
-    // scd2: one current version per key, enforced by a partial unique index.
-    std::string ddl = "CREATE UNIQUE INDEX IF NOT EXISTS " + index_name + " ON " + QuoteIdent(p.tgt_tbl) +
-                      " (" + key_list + (mode == "scd2" ? ", valid_from)" : ")");
-    auto r = wh.Execute(ddl);
+    // scd2: one version per key and valid_from.
+    auto r = wh.Execute(wh.UniqueIndexSql(p.tgt_schm_nm, p.tgt_tbl, p.tgt_tbl + (mode == "merge" ? "_key" : "_scd2_key"),
+                                          key_list + (mode == "scd2" ? ", " + quote("valid_from") : "")));
     if (!r.ok()) {
       return fail("creating a unique index on key_cols (" + p.key_cols + ") of " + target_name + ": " +
                   r.status().message());
@@ -165,8 +173,6 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   StopCheck stopper(ctx);
   const std::function<bool()> stop = stopper.AsFunction();
   wh.SetStop(stop);
-  SqlParams params{{"data_dt", ctx.data_dt}, {"run_id", ctx.run_id}, {"open_end", std::string(kOpenEnd)}};
-
   TransactionGuard tx{&wh};
   int64_t source_rows = 0, written = 0;
   auto run = [&]() -> Status {
@@ -178,49 +184,59 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
       return r->changes;
     };
     // The source rows of this date, mapped to target columns, once.
-    std::string select = "SELECT ";
-    for (size_t i = 0; i < columns.size(); ++i) {
-      select += (i ? ", " : "") + columns[i].expr + " AS " + QuoteIdent(columns[i].name);
-    }
-    select += " FROM " + source + (source_has_dt ? " WHERE data_dt = :data_dt" : "");
-    CTL_ASSIGN_OR_RETURN(int64_t ignored, exec("dropping the work table", "DROP TABLE IF EXISTS temp.ctlflow_load_src"));
+    // ctlflow_seq: the order rows were read, so the last row of a key wins.
+    std::string select = "SELECT " + mapped + ", ROW_NUMBER() OVER () AS ctlflow_seq FROM " + source +
+                         (source_has_dt ? " WHERE data_dt = :data_dt" : "");
+    CTL_ASSIGN_OR_RETURN(int64_t ignored, exec("dropping the work table", "DROP TABLE IF EXISTS " + work));
     (void)ignored;
-    CTL_ASSIGN_OR_RETURN(ignored, exec("reading " + source_name, "CREATE TEMP TABLE ctlflow_load_src AS " + select));
-    auto count = wh.Execute("SELECT count(*) FROM temp.ctlflow_load_src");
+    CTL_ASSIGN_OR_RETURN(ignored, exec("reading " + source_name, "CREATE TEMP TABLE " + work + " AS " + select));
+    auto count = wh.Execute("SELECT count(*) FROM " + work);
     if (!count.ok()) return count.status();
     source_rows = std::get<int64_t>(count->rows[0][0]);
     AppendLogLine(ctx.log_path, std::to_string(source_rows) + " source rows in " + source_name +
                                     (source_has_dt ? " for data_dt " + ctx.data_dt : ""));
+    if (!keys.empty()) {
+      // One source row per key, as merge and scd2 need (PostgreSQL refuses
+      // to update a row twice in one statement).
+      CTL_ASSIGN_OR_RETURN(int64_t repeated,
+                           exec("removing repeated keys", "DELETE FROM " + work + " WHERE ctlflow_seq NOT IN "
+                                "(SELECT max(ctlflow_seq) FROM " + work + " GROUP BY " + key_list + ")"));
+      if (repeated) {
+        AppendLogLine(ctx.log_path, std::to_string(repeated) + " source rows repeat a key; the last of each key is used");
+      }
+    }
 
     std::string col_list;
-    for (const auto& c : columns) col_list += (col_list.empty() ? "" : ", ") + QuoteIdent(c.name);
+    for (const auto& c : columns) col_list += (col_list.empty() ? "" : ", ") + quote(c.name);
     auto differs = [&](const std::string& a, const std::string& b) {
       std::string cond;
       for (const auto& attr : attributes) {
-        cond += (cond.empty() ? "" : " OR ") + a + "." + QuoteIdent(attr) + " IS NOT " + b + "." + QuoteIdent(attr);
+        cond += (cond.empty() ? "" : " OR ") + a + "." + quote(attr) + " IS DISTINCT FROM " + b + "." + quote(attr);
       }
-      return cond.empty() ? std::string("0") : "(" + cond + ")";
+      return cond.empty() ? std::string("false") : "(" + cond + ")";
     };
     auto key_match = [&](const std::string& a, const std::string& b) {
       std::string cond;
-      for (const auto& k : keys) cond += (cond.empty() ? "" : " AND ") + a + "." + QuoteIdent(k) + " IS " + b + "." + QuoteIdent(k);
+      for (const auto& k : keys) {
+        cond += (cond.empty() ? "" : " AND ") + a + "." + quote(k) + " IS NOT DISTINCT FROM " + b + "." + quote(k);
+      }
       return cond;
     };
     if (mode == "append" || mode == "overwrite") {
       CTL_ASSIGN_OR_RETURN(int64_t removed, exec("clearing " + target_name + " for " + ctx.data_dt,
-                                                 "DELETE FROM " + target + " WHERE data_dt = :data_dt"));
+                                                 "DELETE FROM " + target + " WHERE " + quote("data_dt") + " = :data_dt"));
       if (removed) AppendLogLine(ctx.log_path, "replaced " + std::to_string(removed) + " rows of data_dt " + ctx.data_dt);
       CTL_ASSIGN_OR_RETURN(written, exec("inserting into " + target_name,
-                                         "INSERT INTO " + target + " (" + col_list + ", data_dt) SELECT " + col_list +
-                                             ", :data_dt FROM temp.ctlflow_load_src"));
+                                         "INSERT INTO " + target + " (" + col_list + ", " + quote("data_dt") + ") SELECT " + col_list +
+                                             ", :data_dt FROM " + work));
       AppendLogLine(ctx.log_path, std::to_string(written) + " rows inserted into " + target_name);
     } else if (mode == "merge") {
       std::string set;
-      for (const auto& attr : attributes) set += QuoteIdent(attr) + " = excluded." + QuoteIdent(attr) + ", ";
-      set += "data_dt = excluded.data_dt";
+      for (const auto& attr : attributes) set += quote(attr) + " = excluded." + quote(attr) + ", ";
+      set += quote("data_dt") + " = excluded." + quote("data_dt");
       CTL_ASSIGN_OR_RETURN(written, exec("merging into " + target_name,
-                                         "INSERT INTO " + target + " AS t (" + col_list + ", data_dt) SELECT " +
-                                             col_list + ", :data_dt FROM temp.ctlflow_load_src WHERE true " +
+                                         "INSERT INTO " + target + " AS t (" + col_list + ", " + quote("data_dt") +
+                                             ") SELECT " + col_list + ", :data_dt FROM " + work + " WHERE true " +
                                              "ON CONFLICT (" + key_list + ") DO UPDATE SET " + set + " WHERE " +
                                              differs("t", "excluded")));
       AppendLogLine(ctx.log_path, std::to_string(written) + " rows inserted or updated in " + target_name);
@@ -229,26 +245,26 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
       // corrected in place; an older one is closed and a new one opened.
       std::string set;
       for (const auto& attr : attributes) {
-        set += QuoteIdent(attr) + " = (SELECT s." + QuoteIdent(attr) + " FROM temp.ctlflow_load_src s WHERE " +
+        set += quote(attr) + " = (SELECT s." + quote(attr) + " FROM " + work + " s WHERE " +
                key_match("s", "t") + " LIMIT 1), ";
       }
       int64_t fixed = 0, closed = 0, opened = 0;
       if (!attributes.empty()) {
         CTL_ASSIGN_OR_RETURN(fixed, exec("correcting versions opened at " + ctx.data_dt,
                                          "UPDATE " + target + " AS t SET " + set + "data_dt = :data_dt "
-                                         "WHERE t.is_current = 1 AND t.valid_from = :data_dt AND EXISTS (SELECT 1 FROM "
-                                         "temp.ctlflow_load_src s WHERE " + key_match("s", "t") + " AND " +
+                                         "WHERE t.is_current = 1 AND t.valid_from = :data_dt AND EXISTS (SELECT 1 FROM " +
+                                         work + " s WHERE " + key_match("s", "t") + " AND " +
                                          differs("s", "t") + ")"));
         CTL_ASSIGN_OR_RETURN(closed, exec("closing changed versions",
                                           "UPDATE " + target + " AS t SET valid_to = :data_dt, is_current = 0 "
-                                          "WHERE t.is_current = 1 AND t.valid_from < :data_dt AND EXISTS (SELECT 1 FROM "
-                                          "temp.ctlflow_load_src s WHERE " + key_match("s", "t") + " AND " +
+                                          "WHERE t.is_current = 1 AND t.valid_from < :data_dt AND EXISTS (SELECT 1 FROM " +
+                                          work + " s WHERE " + key_match("s", "t") + " AND " +
                                           differs("s", "t") + ")"));
       }
       CTL_ASSIGN_OR_RETURN(opened, exec("opening new versions",
                                         "INSERT INTO " + target + " (" + col_list +
                                             ", data_dt, valid_from, valid_to, is_current) SELECT " + col_list +
-                                            ", :data_dt, :data_dt, :open_end, 1 FROM temp.ctlflow_load_src s "
+                                            ", :data_dt, :data_dt, :open_end, 1 FROM " + work + " s "
                                             "WHERE NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t.is_current = 1 AND " +
                                             key_match("s", "t") + ")"));
       written = fixed + closed + opened;
@@ -256,7 +272,7 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
                                       std::to_string(closed) + " closed, " + std::to_string(fixed) +
                                       " corrected (re-run of " + ctx.data_dt + ")");
     }
-    CTL_ASSIGN_OR_RETURN(ignored, exec("dropping the work table", "DROP TABLE temp.ctlflow_load_src"));
+    CTL_ASSIGN_OR_RETURN(ignored, exec("dropping the work table", "DROP TABLE " + work));
     CTL_RETURN_IF_ERROR(wh.Commit());
     tx.open = false;
     return Status::Ok();

@@ -23,7 +23,13 @@ std::vector<std::pair<std::string, std::string>> ContextEnvironment(const Proces
       {"CTLFLOW_STREM_NM", ctx.strem_nm},
       {"CTLFLOW_AF_PARM", ctx.process->af_parm},
       {"CTLFLOW_LOG_PATH", ctx.log_path},
+      {"CTLFLOW_CONN_NM", ctx.process->conn_nm},
   };
+  // The binary running this attempt, so a notebook or command can call
+  // back into ctlflow, e.g. `ctlflow sql --conn $CTLFLOW_CONN_NM`.
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) env.emplace_back("CTLFLOW_BIN", self.string());
   for (const auto& [name, value] : ctx.params) {
     std::string key = "CTLFLOW_PARAM_";
     for (char c : name) {

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/identity.h"
+#include "executor/presence.h"
 
 namespace ctlflow {
 
@@ -43,6 +44,8 @@ Status Scheduler::Recover() {
   return AdoptOrphans();
 }
 
+// Runs left running by an owner that is gone, and our own runs that the
+// engine forgot (after a lost database connection), are taken (back) over.
 Status Scheduler::AdoptOrphans() {
   last_orphan_check_ = clock_.Now();
   RunFilter filter;
@@ -50,25 +53,33 @@ Status Scheduler::AdoptOrphans() {
   CTL_ASSIGN_OR_RETURN(std::vector<RunRecord> running, store_.ListRuns(filter));
   for (const auto& run : running) {
     if (engine_.IsActive(run.run_id)) continue;
-    if (!run.owner.empty() && run.owner != options_.identity && ProcessAlive(run.owner)) continue;
-    Status claimed = store_.ClaimRun(run.run_id, run.owner, options_.identity);
-    if (claimed.code() == ErrorCode::kConflict) continue;  // someone else took it
-    CTL_RETURN_IF_ERROR(claimed);
-    std::string why = run.owner.empty() ? std::string("the process running this attempt")
-                                        : run.owner;
-    CTL_ASSIGN_OR_RETURN(auto interrupted,
-                         store_.RecoverInterrupted(run.run_id, "interrupted: " + why +
-                                                                   " stopped before it finished; it will be retried"));
-    (void)interrupted;
-    auto plan = Compile(*config_, run.strem_nm);
-    if (!plan.ok()) {
-      CTL_RETURN_IF_ERROR(store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,
-                                               "cannot resume: " + plan.status().message()));
-      continue;
+    if (run.owner != options_.identity) {
+      CTL_ASSIGN_OR_RETURN(bool alive, OwnerAlive(store_, run.owner));
+      if (alive) continue;
+      Status claimed = store_.ClaimRun(run.run_id, run.owner, options_.identity);
+      if (claimed.code() == ErrorCode::kConflict) continue;  // someone else took it
+      CTL_RETURN_IF_ERROR(claimed);
     }
-    CTL_RETURN_IF_ERROR(engine_.Adopt(run, std::make_shared<const Plan>(std::move(*plan))));
+    CTL_RETURN_IF_ERROR(Resume(run, run.owner));
   }
   return Status::Ok();
+}
+
+Status Scheduler::Resume(const RunRecord& run, const std::string& previous_owner) {
+  // Attempts a worker holds are spared: their results still arrive.
+  std::string why = previous_owner.empty() ? std::string("the process running this attempt") : previous_owner;
+  CTL_ASSIGN_OR_RETURN(auto interrupted,
+                       store_.RecoverInterrupted(run.run_id, "interrupted: " + why +
+                                                                 " stopped before it finished; it will be retried"));
+  (void)interrupted;
+  auto plan = Compile(*config_, run.strem_nm);
+  if (!plan.ok()) {
+    return store_.TransitionRun(run.run_id, RunStatus::kRunning, RunStatus::kFailed,
+                                "cannot resume: " + plan.status().message());
+  }
+  RunRecord mine = run;
+  mine.owner = options_.identity;
+  return engine_.Adopt(mine, std::make_shared<const Plan>(std::move(*plan)));
 }
 
 Status Scheduler::ReloadIfChanged() {
@@ -97,7 +108,14 @@ Status Scheduler::Tick() {
     CTL_RETURN_IF_ERROR(CreateDueRuns(schedule));
   }
   CTL_RETURN_IF_ERROR(StartQueuedRuns());
-  if (clock_.Now() - last_orphan_check_ >= std::chrono::seconds(5)) CTL_RETURN_IF_ERROR(AdoptOrphans());
+  if (clock_.Now() - last_lease_check_ >= kLeaseCheckEvery) {
+    // Any scheduler may fail the tasks of a dead worker; the run's engine
+    // then applies the failure (and the retry policy) like any other.
+    last_lease_check_ = clock_.Now();
+    CTL_ASSIGN_OR_RETURN(auto expired, store_.ExpireLeases());
+    (void)expired;
+  }
+  if (clock_.Now() - last_orphan_check_ >= kOrphanCheckEvery) CTL_RETURN_IF_ERROR(AdoptOrphans());
   return Status::Ok();
 }
 
@@ -189,10 +207,11 @@ Status Scheduler::StartQueuedRuns() {
 }
 
 Status Scheduler::StartRun(const RunRecord& queued) {
-  Status moved = store_.TransitionRun(queued.run_id, RunStatus::kQueued, RunStatus::kRunning, "");
-  if (moved.code() == ErrorCode::kConflict) return Status::Ok();  // cancelled meanwhile
+  // queued -> running with this scheduler as owner, in one statement: a
+  // second scheduler gets a Conflict and leaves the run alone.
+  Status moved = store_.StartRun(queued.run_id, options_.identity);
+  if (moved.code() == ErrorCode::kConflict) return Status::Ok();  // taken or cancelled meanwhile
   CTL_RETURN_IF_ERROR(moved);
-  CTL_RETURN_IF_ERROR(store_.ClaimRun(queued.run_id, queued.owner, options_.identity));
   RunRecord run = queued;
   run.status = static_cast<int64_t>(RunStatus::kRunning);
   run.owner = options_.identity;

@@ -29,6 +29,11 @@ struct SchedulerOptions {
   std::string identity;
 };
 
+// Where the scheduler's time goes between ticks is the caller's business;
+// these are the periods of its housekeeping.
+inline constexpr std::chrono::seconds kOrphanCheckEvery{2};
+inline constexpr std::chrono::seconds kLeaseCheckEvery{1};
+
 class Scheduler {
  public:
   Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock, SchedulerOptions options = {});
@@ -51,6 +56,7 @@ class Scheduler {
   Status StartQueuedRuns();
   Status StartRun(const RunRecord& run);
   Status AdoptOrphans();
+  Status Resume(const RunRecord& run, const std::string& previous_owner);
 
   MetadataStore& store_;
   RunEngine& engine_;
@@ -62,6 +68,7 @@ class Scheduler {
   std::set<std::string> paused_;
   int64_t runs_created_ = 0;
   Clock::TimePoint last_orphan_check_{};
+  Clock::TimePoint last_lease_check_{};
 };
 
 // The local calendar date of an instant, and its UTC text, for run rows.

@@ -1,6 +1,5 @@
 #include "warehouse/connections.h"
 
-#include <libpq-fe.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <memory>
 #include <regex>
 
+#include "store/postgres.h"
 #include "warehouse/warehouse.h"
 
 namespace ctlflow {
@@ -118,26 +118,12 @@ std::string ConnectionPath(const ConnectionDef& d, const std::string& home) {
 namespace {
 
 Status TestPostgres(const ConnectionDef& d, const std::string& secret) {
-  struct Finish {
-    void operator()(PGconn* c) const { PQfinish(c); }
-  };
-  // The password goes as its own keyword, never into the URL text.
-  const char* keys[] = {"dbname", "password", "connect_timeout", nullptr};
-  const char* values[] = {d.url.c_str(), secret.empty() ? nullptr : secret.c_str(), "5", nullptr};
-  std::unique_ptr<PGconn, Finish> conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string why = conn ? PQerrorMessage(conn.get()) : "out of memory";
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    return Status::Io("connection " + d.conn_nm + " (" + MaskUrl(d.url) + "): " + MaskSecrets(why, secret));
+  auto conn = PgConn::Connect(d.url, secret);
+  if (!conn.ok()) {
+    return Status::Io("connection " + d.conn_nm + " (" + MaskUrl(d.url) + "): " + conn.status().message());
   }
-  struct Clear {
-    void operator()(PGresult* r) const { PQclear(r); }
-  };
-  std::unique_ptr<PGresult, Clear> res(PQexec(conn.get(), "SELECT 1"));
-  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
-    return Status::Io("connection " + d.conn_nm + ": SELECT 1 failed: " +
-                      MaskSecrets(PQerrorMessage(conn.get()), secret));
-  }
+  auto one = conn->Query("SELECT 1");
+  if (!one.ok()) return Status::Io("connection " + d.conn_nm + ": SELECT 1 failed: " + one.status().message());
   return Status::Ok();
 }
 
@@ -151,11 +137,16 @@ Result<std::unique_ptr<WarehouseConnection>> ConnectionRegistry::Open(const std:
   for (const auto& d : EffectiveConnections(stored)) {
     if (d.conn_nm != conn_nm) continue;
     if (d.conn_typ == "sqlite") return OpenSqliteWarehouse(ConnectionPath(d, home_));
+    if (d.conn_typ == "postgres") {
+      CTL_ASSIGN_OR_RETURN(std::string secret, ResolveSecret(d));
+      auto wh = OpenPostgresWarehouse(d.url, secret);
+      if (!wh.ok()) return wh.status().WithContext("connection " + conn_nm + " (" + MaskUrl(d.url) + ")");
+      return wh;
+    }
     if (d.conn_typ == "lakehouse") {
       return Status::Invalid("connection " + conn_nm + " is a lakehouse (files), not a SQL warehouse");
     }
-    return Status::Invalid("connection " + conn_nm + " is " + d.conn_typ +
-                           "; processes run on sqlite warehouses in this version");
+    return Status::Invalid("connection " + conn_nm + " is " + d.conn_typ + ", not a SQL warehouse");
   }
   return Status::NotFound("unknown connection '" + conn_nm + "'; add it with ctlflow connection add");
 }

@@ -20,16 +20,6 @@ bool IsIdentifier(const std::string& s) {
   });
 }
 
-bool IsTransactionControl(const std::string& keyword) {
-  return keyword == "BEGIN" || keyword == "COMMIT" || keyword == "END" || keyword == "ROLLBACK" ||
-         keyword == "SAVEPOINT" || keyword == "RELEASE";
-}
-
-bool IsDml(const std::string& keyword) {
-  return keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" ||
-         keyword == "REPLACE" || keyword == "WITH" || keyword == "MERGE";
-}
-
 class SqliteWarehouse final : public WarehouseConnection {
  public:
   SqliteWarehouse(std::string folder, SqliteDb db) : folder_(std::move(folder)), db_(std::move(db)) {}
@@ -67,23 +57,19 @@ class SqliteWarehouse final : public WarehouseConnection {
     ScriptResult result;
     for (const auto& st : statements) {
       auto started = std::chrono::steady_clock::now();
-      auto where = [&]() {
-        return "statement " + std::to_string(st.number) + " (line " + std::to_string(st.line) +
-               ": " + st.Excerpt() + ")";
-      };
       auto prepared = Prepare(st.text);
-      if (!prepared.ok()) return Status::Database(where() + ": " + prepared.status().message());
+      if (!prepared.ok()) return Status::Database(st.Where() + ": " + prepared.status().message());
       SqliteStmt& stmt = *prepared;
       for (int i = 1; i <= stmt.ParameterCount(); ++i) {
         std::string name = stmt.ParameterName(i);
         if (name.empty()) {
-          return Status::Invalid(where() + ": positional parameter '?' is not supported; use :name");
+          return Status::Invalid(st.Where() + ": positional parameter '?' is not supported; use :name");
         }
         auto it = params.find(name.substr(1));
         if (it == params.end()) {
           std::string known;
           for (const auto& [k, v] : params) known += (known.empty() ? ":" : ", :") + k;
-          return Status::Invalid(where() + ": unknown parameter " + name + "; available: " + known);
+          return Status::Invalid(st.Where() + ": unknown parameter " + name + "; available: " + known);
         }
         CTL_RETURN_IF_ERROR(stmt.Bind(i, it->second));
       }
@@ -91,42 +77,17 @@ class SqliteWarehouse final : public WarehouseConnection {
       for (int i = 0; i < stmt.ColumnCount(); ++i) rows.columns.push_back(stmt.ColumnName(i));
       while (true) {
         auto has_row = stmt.Step();
-        if (!has_row.ok()) return Status::Database(where() + ": " + has_row.status().message());
+        if (!has_row.ok()) return Status::Database(st.Where() + ": " + has_row.status().message());
         if (!*has_row) break;
         std::vector<Value> row;
         for (int i = 0; i < stmt.ColumnCount(); ++i) row.push_back(stmt.Column(i));
         rows.rows.push_back(std::move(row));
       }
-      std::string keyword = st.Keyword();
-      bool dml = !stmt.ReadOnly() && IsDml(keyword);
-      if (dml) {
-        rows.changes = db_.Changes();
-        result.target_row = rows.changes;
-      }
-      ++result.statements;
+      bool dml = !stmt.ReadOnly() && IsDml(st.Keyword());
+      if (dml) rows.changes = db_.Changes();
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started).count();
-      if (log) {
-        std::string line = "statement " + std::to_string(st.number) + " (line " +
-                           std::to_string(st.line) + "): " + keyword;
-        if (dml) line += ", " + std::to_string(rows.changes) + " rows changed";
-        if (!rows.columns.empty()) line += ", " + std::to_string(rows.rows.size()) + " rows returned";
-        log(line + ", " + std::to_string(ms) + " ms");
-      }
-      if (!rows.columns.empty()) {
-        // A final SELECT may report the counts itself.
-        if (rows.rows.size() == 1) {
-          for (size_t c = 0; c < rows.columns.size(); ++c) {
-            const Value& v = rows.rows[0][c];
-            if (!std::holds_alternative<int64_t>(v)) continue;
-            if (Lower(rows.columns[c]) == "source_row") result.source_row = std::get<int64_t>(v);
-            if (Lower(rows.columns[c]) == "target_row") result.target_row = std::get<int64_t>(v);
-          }
-        }
-        result.last = std::move(rows);
-      } else if (dml) {
-        result.last = std::move(rows);
-      }
+      RecordStatement(st, std::move(rows), dml, ms, &result, log);
     }
     if (own_transaction && !statements.empty()) CTL_RETURN_IF_ERROR(tx.Commit());
     return result;
@@ -175,25 +136,61 @@ class SqliteWarehouse final : public WarehouseConnection {
     return rows;
   }
 
-  Result<std::unique_ptr<BatchStatement>> PrepareBatch(const std::string& sql) override {
-    class Batch final : public BatchStatement {
+  Result<std::unique_ptr<BulkInsert>> BeginBulkInsert(const std::string& schema, const std::string& table,
+                                                      const std::vector<std::string>& columns) override {
+    class Insert final : public BulkInsert {
      public:
-      explicit Batch(SqliteStmt stmt) : stmt_(std::move(stmt)) {}
-      Status Run(const std::vector<Value>& values) override {
+      explicit Insert(SqliteStmt stmt) : stmt_(std::move(stmt)) {}
+      Status Add(const std::vector<Value>& values) override {
         CTL_RETURN_IF_ERROR(stmt_.Reset());
         for (size_t i = 0; i < values.size(); ++i) {
           CTL_RETURN_IF_ERROR(stmt_.Bind(static_cast<int>(i + 1), values[i]));
         }
         auto done = stmt_.Step();
         if (!done.ok()) return done.status();
+        ++rows_;
         return Status::Ok();
       }
+      Result<int64_t> Finish() override { return rows_; }
 
      private:
       SqliteStmt stmt_;
+      int64_t rows_ = 0;
     };
-    CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, Prepare(sql));
-    return std::unique_ptr<BatchStatement>(std::make_unique<Batch>(std::move(stmt)));
+    std::string sql = "INSERT INTO " + QualifiedName(schema, table) + " (";
+    std::string marks;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      sql += (i ? ", " : "") + QuoteName(columns[i]);
+      marks += (i ? ", ?" : "?") + std::to_string(i + 1);
+    }
+    CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, Prepare(sql + ") VALUES (" + marks + ")"));
+    return std::unique_ptr<BulkInsert>(std::make_unique<Insert>(std::move(stmt)));
+  }
+
+  std::string QuoteName(const std::string& name) const override { return QuoteIdent(name); }
+
+  std::string TypeName(const WarehouseType& type) const override {
+    using Kind = WarehouseType::Kind;
+    switch (type.kind) {
+      case Kind::kInteger:
+      case Kind::kBigint:
+      case Kind::kBoolean:
+        return "INTEGER";
+      case Kind::kDouble:
+      case Kind::kDecimal:
+        return "REAL";
+      default:
+        return "TEXT";
+    }
+  }
+
+  std::string TempTable(const std::string& name) const override { return "temp." + QuoteIdent(name); }
+
+  std::string UniqueIndexSql(const std::string& schema, const std::string& table, const std::string& index,
+                             const std::string& columns) const override {
+    // SQLite: the index lives in the table's schema, named by the index.
+    return "CREATE UNIQUE INDEX IF NOT EXISTS " + QualifiedName(schema, index) + " ON " + QuoteIdent(table) +
+           " (" + columns + ")";
   }
 
   Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
@@ -242,27 +239,6 @@ class SqliteWarehouse final : public WarehouseConnection {
 };
 
 }  // namespace
-
-namespace {
-Status NotSupported(const char* what) {
-  return Status::Invalid(std::string(what) + " is not supported by this warehouse connection");
-}
-}  // namespace
-
-Result<std::optional<std::vector<WarehouseColumn>>> WarehouseConnection::DescribeTable(
-    const std::string&, const std::string&) {
-  return NotSupported("describing a table");
-}
-Result<QueryResult> WarehouseConnection::Execute(const std::string&, const SqlParams&) {
-  return NotSupported("running one statement");
-}
-Result<std::unique_ptr<BatchStatement>> WarehouseConnection::PrepareBatch(const std::string&) {
-  return NotSupported("a bulk row writer");
-}
-Status WarehouseConnection::Begin() { return NotSupported("a transaction"); }
-Status WarehouseConnection::Commit() { return NotSupported("a transaction"); }
-Status WarehouseConnection::Rollback() { return NotSupported("a transaction"); }
-void WarehouseConnection::SetStop(std::function<bool()>) {}
 
 Result<std::unique_ptr<WarehouseConnection>> OpenSqliteWarehouse(const std::string& folder) {
   std::error_code ec;

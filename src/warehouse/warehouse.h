@@ -1,10 +1,16 @@
-// Warehouse connections: where sql (and later ingest/load) processes read and
+// Warehouse connections: where sql, ingest and load processes read and
 // write data. Each connection is named (conn_nm); the embedded default
-// `warehouse` is a SQLite database under <home>/warehouse/.
+// `warehouse` is a SQLite database under <home>/warehouse/, and a `postgres`
+// connection is a PostgreSQL database.
 //
 // A schema name such as EDP in EDP.AGG_RIDE maps to its own SQLite file,
-// <home>/warehouse/edp.db, attached on first use, so scripts written for a
-// server warehouse (the seed used Oracle schemas) run unchanged.
+// <home>/warehouse/edp.db, attached on first use; on PostgreSQL the schema
+// is created when a statement needs it. So scripts written for a server
+// warehouse (the seed used Oracle schemas) run unchanged on both.
+//
+// Where the SQL that ingest and load generate differs between engines, the
+// connection says how (QuoteName, TypeName, TempTable, UniqueIndexSql), so
+// the process types stay free of per-engine branches.
 #pragma once
 
 #include <functional>
@@ -31,12 +37,24 @@ using SqlParams = std::map<std::string, Value>;
 // Receives one line of progress per statement, for the attempt's log file.
 using ScriptLog = std::function<void(const std::string&)>;
 
-// One prepared statement run many times with positional values (?1..?n):
-// the bulk path of ingest, one INSERT reused per row inside a transaction.
-class BatchStatement {
+// Rows written in bulk into one table, inside the caller's transaction: the
+// write path of ingest. SQLite reuses one prepared INSERT per row;
+// PostgreSQL streams COPY ... FROM STDIN. Values are never spliced.
+class BulkInsert {
  public:
-  virtual ~BatchStatement() = default;
-  virtual Status Run(const std::vector<Value>& values) = 0;
+  virtual ~BulkInsert() = default;
+  // One row, values in the order of the columns given at the start.
+  virtual Status Add(const std::vector<Value>& values) = 0;
+  // Writes what is still buffered and ends the bulk insert; call it before
+  // Commit. Returns the rows written.
+  virtual Result<int64_t> Finish() = 0;
+};
+
+// A column type as ingest declares it; TypeName() spells it per engine.
+struct WarehouseType {
+  enum class Kind { kText, kInteger, kBigint, kDouble, kDecimal, kBoolean, kDate, kTimestamp };
+  Kind kind = Kind::kText;
+  int precision = 0, scale = 0;  // decimal only
 };
 
 struct WarehouseColumn {
@@ -58,12 +76,30 @@ class WarehouseConnection {
       const std::string& schema, const std::string& table);
   // Runs one statement with named parameters (only those it uses are bound).
   virtual Result<QueryResult> Execute(const std::string& sql, const SqlParams& params = {});
-  virtual Result<std::unique_ptr<BatchStatement>> PrepareBatch(const std::string& sql);
+  // Starts a bulk insert into schema.table (columns named as given).
+  virtual Result<std::unique_ptr<BulkInsert>> BeginBulkInsert(const std::string& schema,
+                                                              const std::string& table,
+                                                              const std::vector<std::string>& columns);
   virtual Status Begin();
   virtual Status Commit();
   virtual Status Rollback();
   // Polled while statements run; returning true interrupts them. Null: never.
   virtual void SetStop(std::function<bool()> stop);
+
+  // Dialect hooks for generated SQL.
+  //
+  // An identifier quoted so that it names what the unquoted name names in
+  // a user's script (PostgreSQL folds unquoted names to lower case).
+  virtual std::string QuoteName(const std::string& name) const = 0;
+  // schema.table with both parts quoted by QuoteName; schema may be "".
+  std::string QualifiedName(const std::string& schema, const std::string& table) const;
+  virtual std::string TypeName(const WarehouseType& type) const = 0;
+  // How to name a session-private work table in any statement.
+  virtual std::string TempTable(const std::string& name) const = 0;
+  // CREATE UNIQUE INDEX IF NOT EXISTS `index` on schema.table (columns);
+  // the columns are already quoted.
+  virtual std::string UniqueIndexSql(const std::string& schema, const std::string& table,
+                                     const std::string& index, const std::string& columns) const = 0;
 
   // Runs a multi-statement script in order. Without its own BEGIN/COMMIT it
   // runs in one transaction, so a failure leaves nothing half-written.
@@ -94,5 +130,8 @@ class ConnectionRegistry {
 };
 
 Result<std::unique_ptr<WarehouseConnection>> OpenSqliteWarehouse(const std::string& folder);
+// `url` is a libpq URL without the password; `password` travels apart.
+Result<std::unique_ptr<WarehouseConnection>> OpenPostgresWarehouse(const std::string& url,
+                                                                  const std::string& password);
 
 }  // namespace ctlflow
