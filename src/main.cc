@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   auto home = ResolveHome(home_flag, db_flag);
   if (!home.ok()) {
     std::cerr << "ctlflow: error: " << home.status().message() << "\n";
-    return 1;
+    return home.status().code() == ErrorCode::kInvalid ? 2 : 1;
   }
   Status status;
   bool run_ok = true;

@@ -91,15 +91,16 @@ CliResult CtlflowTest::Ctl(const std::vector<std::string>& args, const std::stri
   return Collect(pid, scratch_ + "/.stdout", scratch_ + "/.stderr");
 }
 
-int CtlflowTest::CtlStart(const std::vector<std::string>& args) {
+int CtlflowTest::CtlStart(const std::vector<std::string>& args, const std::string& name) {
   std::vector<std::string> argv{CTLFLOW_BINARY, "--home", home_};
   argv.insert(argv.end(), args.begin(), args.end());
   WriteFile(".stdin", "");
-  return Spawn(argv, {}, scratch_ + "/.stdin", scratch_ + "/.async.stdout", scratch_ + "/.async.stderr");
+  return Spawn(argv, {}, scratch_ + "/.stdin", scratch_ + "/." + name + ".stdout",
+               scratch_ + "/." + name + ".stderr");
 }
 
-CliResult CtlflowTest::Finish(int pid) {
-  return Collect(pid, scratch_ + "/.async.stdout", scratch_ + "/.async.stderr");
+CliResult CtlflowTest::Finish(int pid, const std::string& name) {
+  return Collect(pid, scratch_ + "/." + name + ".stdout", scratch_ + "/." + name + ".stderr");
 }
 
 CliResult CtlflowTest::Collect(int pid, const std::string& out_path, const std::string& err_path) {

@@ -29,9 +29,10 @@ class CtlflowTest : public ::testing::Test {
   // With pass_home = false the binary finds its home on its own.
   CliResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "",
                 const std::map<std::string, std::string>& env = {}, bool pass_home = true);
-  // Starts ctlflow without waiting; Finish() collects the result.
-  int CtlStart(const std::vector<std::string>& args);
-  CliResult Finish(int pid);
+  // Starts ctlflow without waiting; Finish() collects the result. Processes
+  // started at the same time need different names (their output files).
+  int CtlStart(const std::vector<std::string>& args, const std::string& name = "async");
+  CliResult Finish(int pid, const std::string& name = "async");
   CliResult Collect(int pid, const std::string& out_path, const std::string& err_path);
   // Polls `log --json` until pred(rows) holds or ~10 s pass.
   bool WaitForLog(const std::function<bool(const nlohmann::json&)>& pred);
