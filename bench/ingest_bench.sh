@@ -117,7 +117,7 @@ run_sqlite() {
 }
 
 run_psql() {
-  psql -q -v ON_ERROR_STOP=1 "$pgurl" -c "DROP TABLE IF EXISTS copy_t" -c "CREATE TABLE copy_t (id bigint NOT NULL,
+  PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$pgurl" -c "DROP TABLE IF EXISTS copy_t" -c "CREATE TABLE copy_t (id bigint NOT NULL,
     vendor text, fare numeric(8,2), paid boolean, day date, pickup timestamp)"
   /usr/bin/time -f "%e %M" -o "$work/time" psql -q -v ON_ERROR_STOP=1 "$pgurl" \
     -c "\\copy copy_t FROM '$work/trips.csv' CSV HEADER"
@@ -142,7 +142,7 @@ ctm=$(median "${ct[@]}"); stm=$(median "${st[@]}")
 ptm=$(median "${pt[@]}"); qtm=$(median "${qt[@]}")
 rate() { awk -v r="$rows" -v t="$1" 'BEGIN { printf "%.0f", (t > 0 ? r / t : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-pgversion=$("$pgbin/postgres" --version | awk '{print $NF}')
+pgversion=$("$pgbin/postgres" --version | awk '{print $3}')
 
 section="$work/section.md"
 {

@@ -84,7 +84,7 @@ nlohmann::ordered_json AttemptToJson(const AttemptRecord& a) {
           {"source_row", OptInt(a.source_row)}, {"target_row", OptInt(a.target_row)},
           {"run_id", a.run_id},          {"attempt", a.attempt},
           {"strem_nm", OptText(a.strem_nm)}, {"log_path", OptText(a.log_path)},
-          {"worker_nm", OptText(a.worker_nm)}};
+          {"worker_nm", OptText(a.worker_nm)}, {"queued_dt", OptText(a.queued_dt)}};
 }
 
 nlohmann::ordered_json RunToJson(const RunRecord& r) {

@@ -677,6 +677,20 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
                                                 const ProgressCallback& progress) {
   progress_ = progress;
   std::vector<RunSummary> finished;
+  if (runs_.empty()) {
+    // Nothing to drive: wait (for late local completions at most) instead of
+    // letting an idle daemon spin on empty transactions.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, max_wait, [this] { return !completions_.empty(); });
+    // Completions of runs forgotten by Reset only give their slot back.
+    for (const auto& c : completions_) {
+      if (c.slot <= 0) continue;
+      --running_total_;
+      slot_busy_[static_cast<size_t>(c.slot - 1)] = false;
+    }
+    completions_.clear();
+    return finished;
+  }
   const auto deadline = clock_.Now() + max_wait;
   auto last_report = clock_.Now();
   std::deque<Completion> done;

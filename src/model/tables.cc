@@ -69,7 +69,7 @@ std::vector<TableDef> BuildDefs() {
        Seed("end_dt", kText), Seed("status", kInt, false), Seed("message", kText),
        Seed("source_row", kInt), Seed("target_row", kInt), Ext("run_id", kInt),
        Ext("attempt", kInt), Ext("strem_nm", kText), Ext("log_path", kText),
-       Ext("worker_nm", kText)},
+       Ext("worker_nm", kText), Ext("queued_dt", kText)},
       {},
       false});
   return defs;

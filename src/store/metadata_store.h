@@ -92,6 +92,7 @@ struct AttemptRecord {
   std::string strem_nm;
   std::string log_path;
   std::string worker_nm;
+  std::string queued_dt;  // when it became queued (set by the store)
 };
 
 // Fields written together with an attempt's state change; unset = unchanged.
@@ -246,9 +247,15 @@ class MetadataStore {
   virtual Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
                                                      const std::vector<std::string>& queues,
                                                      const std::vector<std::string>& slot_names) = 0;
-  // Records a claimed task's result. Conflict when the worker no longer
-  // holds the task (its lease expired): the result is refused.
-  virtual Status FinishTask(int64_t task_id, const std::string& worker_id, const TaskResult& result) = 0;
+  // Records the results of claimed tasks in one transaction; one Status per
+  // result: Ok, or Conflict when the worker no longer holds that task (its
+  // lease expired): the result is refused.
+  virtual Result<std::vector<Status>> FinishTasks(const std::string& worker_id,
+                                                  const std::vector<std::pair<int64_t, TaskResult>>& results) = 0;
+  Status FinishTask(int64_t task_id, const std::string& worker_id, const TaskResult& result) {
+    CTL_ASSIGN_OR_RETURN(std::vector<Status> one, FinishTasks(worker_id, {{task_id, result}}));
+    return one.at(0);
+  }
   // Tasks whose lease ran out finish as failed, naming the worker. Returns them.
   virtual Result<std::vector<TaskRecord>> ExpireLeases() = 0;
   // Removes and returns the finished tasks of these runs (for their engine).

@@ -220,6 +220,7 @@ Status PgBackend::Migrate(int64_t version) {
       " source_row bigint, target_row bigint, finished_dt text)",
       "CREATE UNIQUE INDEX IF NOT EXISTS cntl_task_attempt ON cntl_af.cntl_task (run_id, prcs_nm, attempt)",
       "CREATE INDEX IF NOT EXISTS cntl_task_free ON cntl_af.cntl_task (queue, prir, task_id) WHERE worker_id IS NULL",
+      "CREATE INDEX IF NOT EXISTS cntl_task_finished ON cntl_af.cntl_task (run_id) WHERE finished = 1",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_config_version (id bigint PRIMARY KEY, version bigint NOT NULL)",
       "INSERT INTO cntl_af.cntl_config_version VALUES (1, 0) ON CONFLICT DO NOTHING",
       "CREATE OR REPLACE FUNCTION cntl_af.cntl_bump_config_version() RETURNS trigger LANGUAGE plpgsql AS "

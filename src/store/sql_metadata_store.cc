@@ -6,6 +6,7 @@
 #include <mutex>
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "store/metadata_store.h"
 
@@ -15,15 +16,17 @@ namespace {
 
 // Bumped whenever the schema gains a table or column.
 // Version 2: cntl_conn. Version 3: cntl_worker, cntl_task,
-// cntl_config_version, cntl_cfg_prcs.queue.
+// cntl_config_version, cntl_cfg_prcs.queue, cntl_cfg_log.queued_dt.
 constexpr int64_t kSchemaVersion = 3;
 constexpr const char* kSchema = "cntl_af";
 
 // BEGIN ... COMMIT, rolled back unless committed. Inside an open
 // transaction it joins that one instead (Batch calls other methods).
+using Notifications = std::set<std::pair<std::string, std::string>>;
+
 class Tx {
  public:
-  Tx(SqlBackend& db, int& depth) : db_(db), depth_(depth) {}
+  Tx(SqlBackend& db, int& depth, Notifications& pending) : db_(db), depth_(depth), pending_(pending) {}
   ~Tx() { Rollback(); }
   Status Begin() {
     if (depth_ == 0) CTL_RETURN_IF_ERROR(db_.Begin());
@@ -36,18 +39,32 @@ class Tx {
     if (!open_) return Status::Ok();
     open_ = false;
     --depth_;
-    return joined_ ? Status::Ok() : db_.Commit();
+    if (joined_) return Status::Ok();
+    // One notification per distinct (channel, payload), sent with the commit.
+    Notifications pending;
+    pending.swap(pending_);
+    for (const auto& [channel, payload] : pending) {
+      Status st = db_.Notify(channel, payload);
+      if (!st.ok()) {
+        db_.Rollback();
+        return st;
+      }
+    }
+    return db_.Commit();
   }
   void Rollback() {
     if (!open_) return;
     open_ = false;
     --depth_;
-    if (!joined_) db_.Rollback();
+    if (joined_) return;
+    pending_.clear();
+    db_.Rollback();
   }
 
  private:
   SqlBackend& db_;
   int& depth_;
+  Notifications& pending_;
   bool open_ = false;
   bool joined_ = false;
 };
@@ -65,7 +82,7 @@ class SqlMetadataStore final : public MetadataStore {
     if (installed.ok() && !installed->rows.empty() && installed->rows[0][0] == Value(kSchemaVersion)) {
       return Status::Ok();
     }
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_RETURN_IF_ERROR(db_->Migrate(kSchemaVersion));
     CTL_ASSIGN_OR_RETURN(QueryResult current,
@@ -102,7 +119,7 @@ class SqlMetadataStore final : public MetadataStore {
                                                        const ConfigValidator& validate,
                                                        bool dry_run) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::vector<TableChangeSummary> summaries;
     for (const auto& change : changes) {
@@ -126,7 +143,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   Status Batch(const std::function<Status()>& fn) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_RETURN_IF_ERROR(fn());
     return tx.Commit();
@@ -172,7 +189,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   Result<RunStatus> RequestCancel(int64_t run_id, const std::string& reason) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("SELECT status FROM cntl_af.cntl_strem_run"
                                                   " WHERE run_id = ?1", {run_id}));
@@ -202,7 +219,7 @@ class SqlMetadataStore final : public MetadataStore {
                              " run cannot be cleared; wait until it has finished");
     }
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     std::string now = NowTimestamp();
     CTL_ASSIGN_OR_RETURN(
@@ -305,6 +322,15 @@ class SqlMetadataStore final : public MetadataStore {
     return Status::Ok();
   }
 
+  // Inside a transaction: sent once at its commit. Outside: now.
+  Status NotifyOnCommit(const std::string& channel, const std::string& payload) {
+    if (depth_ > 0) {
+      pending_notify_.insert({channel, payload});
+      return Status::Ok();
+    }
+    return db_->Notify(channel, payload);
+  }
+
   Status StartRun(int64_t run_id, const std::string& owner) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(
@@ -336,7 +362,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   Result<std::vector<int64_t>> Heartbeat(const std::string& worker_id) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_ASSIGN_OR_RETURN(QueryResult w,
                          db_->Query("UPDATE cntl_af.cntl_worker SET heartbeat_dt = " + db_->NowSql() +
@@ -414,7 +440,7 @@ class SqlMetadataStore final : public MetadataStore {
                    {t.run_id, t.prcs_nm, t.attempt, t.queue.empty() ? std::string("default") : t.queue,
                     t.prir, t.spec, t.log_path}));
     (void)r;
-    return db_->Notify(kTaskChannel, t.queue);
+    return NotifyOnCommit(kTaskChannel, t.queue.empty() ? std::string("default") : t.queue);
   }
 
   Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
@@ -422,70 +448,124 @@ class SqlMetadataStore final : public MetadataStore {
                                              const std::vector<std::string>& slot_names) override {
     std::vector<TaskRecord> claimed;
     if (slot_names.empty() || queues.empty()) return claimed;
+    if (!IsLegalTransition(AttemptStatus::kQueued, AttemptStatus::kRunning)) {
+      return Status::Internal("claiming needs queued -> running");
+    }
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
-    std::vector<Value> params{static_cast<int64_t>(slot_names.size())};
+    // One statement takes the tasks; rows other claimers hold are skipped.
+    std::vector<Value> params{worker_id, static_cast<int64_t>(slot_names.size())};
     std::string in;
     for (const auto& q : queues) {
       params.push_back(q);
       in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
     }
-    CTL_ASSIGN_OR_RETURN(QueryResult free,
-                         db_->Query("SELECT task_id FROM cntl_af.cntl_task WHERE worker_id IS NULL"
-                                    " AND queue IN (" + in + ") ORDER BY prir, task_id LIMIT ?1" +
-                                        db_->SkipLocked(),
-                                    params));
-    const std::string start = NowTimestamp();
-    for (size_t i = 0; i < free.rows.size(); ++i) {
-      CTL_ASSIGN_OR_RETURN(
-          QueryResult row,
-          db_->Query("UPDATE cntl_af.cntl_task SET worker_id = ?1, worker_nm = ?2, claimed_dt = " +
-                         db_->NowSql() + ", lease_until = " +
-                         db_->NowPlusSql("(SELECT lease_s FROM cntl_af.cntl_worker WHERE worker_id = ?1)") +
-                         " WHERE task_id = ?3 RETURNING " + kTaskColumns,
-                     {worker_id, slot_names[i], free.rows[i][0]}));
-      TaskRecord task = TaskFromRow(row.rows.at(0));
-      Status moved = TransitionAttempt(task.run_id, task.prcs_nm, task.attempt, AttemptStatus::kQueued,
-                                       AttemptStatus::kRunning,
-                                       AttemptUpdate{.start_dt = start, .log_path = task.log_path,
-                                                     .worker_nm = slot_names[i]});
-      if (moved.code() == ErrorCode::kConflict) {
-        // The attempt was cancelled or failed meanwhile: the task is stale.
-        CTL_ASSIGN_OR_RETURN(QueryResult gone, db_->Query("DELETE FROM cntl_af.cntl_task WHERE task_id = ?1",
-                                                          {task.task_id}));
-        (void)gone;
-        continue;
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult taken,
+        db_->Query("UPDATE cntl_af.cntl_task SET worker_id = ?1, claimed_dt = " + db_->NowSql() +
+                       ", lease_until = " +
+                       db_->NowPlusSql("(SELECT lease_s FROM cntl_af.cntl_worker WHERE worker_id = ?1)") +
+                       " WHERE task_id IN (SELECT task_id FROM cntl_af.cntl_task WHERE worker_id IS NULL"
+                       " AND queue IN (" + in + ") ORDER BY prir, task_id LIMIT ?2" + db_->SkipLocked() +
+                       ") RETURNING " + kTaskColumns,
+                   params));
+    for (const auto& row : taken.rows) claimed.push_back(TaskFromRow(row));
+    std::sort(claimed.begin(), claimed.end(), [](const TaskRecord& a, const TaskRecord& b) {
+      return std::tie(a.prir, a.task_id) < std::tie(b.prir, b.task_id);
+    });
+    if (claimed.empty()) {
+      CTL_RETURN_IF_ERROR(tx.Commit());
+      return claimed;
+    }
+    // Their log rows: queued -> running, in one statement.
+    std::vector<Value> log_params{NowTimestamp()};
+    std::string values;
+    for (size_t i = 0; i < claimed.size(); ++i) {
+      TaskRecord& t = claimed[i];
+      t.worker_nm = slot_names[i];
+      const size_t p = log_params.size();
+      values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) +
+                " AS BIGINT), CAST(?" + std::to_string(p + 2) + " AS TEXT), CAST(?" + std::to_string(p + 3) +
+                " AS BIGINT), CAST(?" + std::to_string(p + 4) + " AS TEXT), CAST(?" + std::to_string(p + 5) +
+                " AS TEXT))";
+      log_params.insert(log_params.end(), {t.run_id, t.prcs_nm, t.attempt, t.log_path, t.worker_nm});
+    }
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult started,
+        db_->Query("UPDATE cntl_af.cntl_cfg_log SET status = 1, start_dt = ?1, log_path = v.column4,"
+                   " worker_nm = v.column5 FROM (VALUES " + values + ") AS v"
+                   " WHERE cntl_cfg_log.run_id = v.column1 AND cntl_cfg_log.prcs_nm = v.column2"
+                   " AND cntl_cfg_log.attempt = v.column3 AND cntl_cfg_log.status = 2"
+                   " RETURNING run_id, prcs_nm, attempt",
+                   log_params));
+    if (started.rows.size() != claimed.size()) {
+      // An attempt was cancelled or failed meanwhile: its task is stale.
+      std::set<std::tuple<int64_t, std::string, int64_t>> live;
+      for (const auto& row : started.rows) {
+        live.insert({std::get<int64_t>(row[0]), ValueToString(row[1]), std::get<int64_t>(row[2])});
       }
-      CTL_RETURN_IF_ERROR(moved);
-      claimed.push_back(std::move(task));
+      std::vector<TaskRecord> kept;
+      for (auto& t : claimed) {
+        if (live.count({t.run_id, t.prcs_nm, t.attempt})) {
+          kept.push_back(std::move(t));
+          continue;
+        }
+        CTL_ASSIGN_OR_RETURN(QueryResult gone, db_->Query("DELETE FROM cntl_af.cntl_task WHERE task_id = ?1",
+                                                          {t.task_id}));
+        (void)gone;
+      }
+      claimed.swap(kept);
     }
     CTL_RETURN_IF_ERROR(tx.Commit());
     return claimed;
   }
 
-  Status FinishTask(int64_t task_id, const std::string& worker_id, const TaskResult& res) override {
+  Result<std::vector<Status>> FinishTasks(const std::string& worker_id,
+                                          const std::vector<std::pair<int64_t, TaskResult>>& results) override {
+    std::vector<Status> out;
+    if (results.empty()) return out;
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
+    std::vector<Value> params{worker_id};
+    std::string values;
+    for (const auto& [task_id, res] : results) {
+      const size_t p = params.size();
+      values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) +
+                " AS BIGINT), CAST(?" + std::to_string(p + 2) + " AS BIGINT), CAST(?" + std::to_string(p + 3) +
+                " AS TEXT), CAST(?" + std::to_string(p + 4) + " AS BIGINT), CAST(?" + std::to_string(p + 5) +
+                " AS BIGINT))";
+      params.insert(params.end(), {task_id, static_cast<int64_t>(res.status), res.message,
+                                   OptInt(res.source_row), OptInt(res.target_row)});
+    }
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
-        db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = ?1, result_message = ?2,"
-                   " source_row = ?3, target_row = ?4, finished_dt = " + db_->NowSql() +
-                       " WHERE task_id = ?5 AND worker_id = ?6 AND finished = 0 RETURNING run_id",
-                   {static_cast<int64_t>(res.status), res.message, OptInt(res.source_row),
-                    OptInt(res.target_row), task_id, worker_id}));
-    if (r.rows.empty()) {
-      return Status::Conflict("result refused: worker " + worker_id + " no longer holds task " +
-                              std::to_string(task_id) + " (its lease expired or the run was taken over)");
+        db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = v.column2,"
+                   " result_message = v.column3, source_row = v.column4, target_row = v.column5,"
+                   " finished_dt = " + db_->NowSql() + " FROM (VALUES " + values + ") AS v"
+                   " WHERE cntl_task.task_id = v.column1 AND cntl_task.worker_id = ?1"
+                   " AND cntl_task.finished = 0 RETURNING task_id, run_id",
+                   params));
+    std::set<int64_t> accepted;
+    for (const auto& row : r.rows) {
+      accepted.insert(std::get<int64_t>(row[0]));
+      CTL_RETURN_IF_ERROR(NotifyOnCommit(kDoneChannel, ValueToString(row[1])));
     }
-    CTL_RETURN_IF_ERROR(db_->Notify(kDoneChannel, ValueToString(r.rows[0][0])));
-    return tx.Commit();
+    CTL_RETURN_IF_ERROR(tx.Commit());
+    for (const auto& [task_id, res] : results) {
+      out.push_back(accepted.count(task_id)
+                        ? Status::Ok()
+                        : Status::Conflict("result refused: worker " + worker_id + " no longer holds task " +
+                                           std::to_string(task_id) +
+                                           " (its lease expired or the run was taken over)"));
+    }
+    return out;
   }
 
   Result<std::vector<TaskRecord>> ExpireLeases() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     const std::string now = db_->NowSql();
     CTL_ASSIGN_OR_RETURN(
@@ -502,7 +582,7 @@ class SqlMetadataStore final : public MetadataStore {
       out.push_back(TaskFromRow(row));
       runs.insert(out.back().run_id);
     }
-    for (int64_t run : runs) CTL_RETURN_IF_ERROR(db_->Notify(kDoneChannel, std::to_string(run)));
+    for (int64_t run : runs) CTL_RETURN_IF_ERROR(NotifyOnCommit(kDoneChannel, std::to_string(run)));
     CTL_RETURN_IF_ERROR(tx.Commit());
     return out;
   }
@@ -539,7 +619,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   Result<std::vector<TaskRecord>> CancelTasks(int64_t run_id) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    Tx tx(*db_, depth_);
+    Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
     CTL_ASSIGN_OR_RETURN(QueryResult unclaimed,
                          db_->Query("DELETE FROM cntl_af.cntl_task WHERE run_id = ?1 AND worker_id IS NULL"
@@ -549,7 +629,7 @@ class SqlMetadataStore final : public MetadataStore {
                          db_->Query("UPDATE cntl_af.cntl_task SET cancel_requested = 1"
                                     " WHERE run_id = ?1 AND worker_id IS NOT NULL AND finished = 0",
                                     {run_id}));
-    if (flagged.changes > 0) CTL_RETURN_IF_ERROR(db_->Notify(kCancelChannel, std::to_string(run_id)));
+    if (flagged.changes > 0) CTL_RETURN_IF_ERROR(NotifyOnCommit(kCancelChannel, std::to_string(run_id)));
     CTL_RETURN_IF_ERROR(tx.Commit());
     std::vector<TaskRecord> out;
     for (const auto& row : unclaimed.rows) out.push_back(TaskFromRow(row));
@@ -661,11 +741,12 @@ class SqlMetadataStore final : public MetadataStore {
         QueryResult r,
         db_->Query(
             "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
-            " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
+            " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm, queued_dt)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING",
             {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
              OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id, a.attempt,
-             a.strem_nm, OptText(a.log_path), OptText(a.worker_nm)}));
+             a.strem_nm, OptText(a.log_path), OptText(a.worker_nm),
+             a.status == static_cast<int64_t>(AttemptStatus::kQueued) ? Value(NowTimestamp()) : Value()}));
     if (r.changes != 1) {
       return Status::Conflict("attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm +
                               " in run " + std::to_string(a.run_id) + " already exists");
@@ -688,11 +769,12 @@ class SqlMetadataStore final : public MetadataStore {
                   " start_dt = coalesce(?2, start_dt), end_dt = coalesce(?3, end_dt),"
                   " message = coalesce(?4, message), log_path = coalesce(?5, log_path),"
                   " worker_nm = coalesce(?6, worker_nm),"
+                  " queued_dt = CASE WHEN ?1 = 2 THEN ?13 ELSE queued_dt END,"
                   " source_row = coalesce(?7, source_row), target_row = coalesce(?8, target_row)"
                   " WHERE run_id = ?9 AND prcs_nm = ?10 AND attempt = ?11 AND status = ?12",
                   {static_cast<int64_t>(to), Opt(u.start_dt), Opt(u.end_dt), Opt(u.message),
                    Opt(u.log_path), Opt(u.worker_nm), OptInt(u.source_row), OptInt(u.target_row),
-                   run_id, prcs_nm, attempt, static_cast<int64_t>(from)}));
+                   run_id, prcs_nm, attempt, static_cast<int64_t>(from), NowTimestamp()}));
     if (r.changes != 1) {
       return Status::Conflict("attempt " + std::to_string(attempt) + " of " + prcs_nm +
                               " in run " + std::to_string(run_id) + " is not " +
@@ -705,7 +787,7 @@ class SqlMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     std::string sql =
         "SELECT prcs_nm, data_dt, start_dt, end_dt, status, message, source_row, target_row,"
-        " run_id, attempt, strem_nm, log_path, worker_nm FROM cntl_af.cntl_cfg_log"
+        " run_id, attempt, strem_nm, log_path, worker_nm, queued_dt FROM cntl_af.cntl_cfg_log"
         " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS TEXT) IS NULL OR prcs_nm = ?2)"
         " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR run_id = ?4)"
         " AND (CAST(?5 AS BIGINT) IS NULL OR status = ?5) ORDER BY " + db_->LogOrder();
@@ -732,6 +814,7 @@ class SqlMetadataStore final : public MetadataStore {
       a.strem_nm = ValueToString(row[10]);
       a.log_path = ValueToString(row[11]);
       a.worker_nm = ValueToString(row[12]);
+      a.queued_dt = ValueToString(row[13]);
       out.push_back(std::move(a));
     }
     TrimToLimit(&out, f.limit);
@@ -902,6 +985,7 @@ class SqlMetadataStore final : public MetadataStore {
   std::recursive_mutex mu_;
   std::unique_ptr<SqlBackend> db_;
   int depth_ = 0;  // open transactions (joined ones count too)
+  Notifications pending_notify_;  // sent when the outermost transaction commits
 };
 
 }  // namespace

@@ -160,6 +160,7 @@ Status SqliteBackend::Migrate(int64_t version) {
       " source_row INTEGER, target_row INTEGER, finished_dt TEXT)",
       "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_task_attempt ON cntl_task (run_id, prcs_nm, attempt)",
       "CREATE INDEX IF NOT EXISTS cntl_af.cntl_task_free ON cntl_task (queue, prir, task_id) WHERE worker_id IS NULL",
+      "CREATE INDEX IF NOT EXISTS cntl_af.cntl_task_finished ON cntl_task (run_id) WHERE finished = 1",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_config_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
       "INSERT OR IGNORE INTO cntl_af.cntl_config_version VALUES (1, 0)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version (version INTEGER NOT NULL, applied_dt TEXT NOT NULL)",

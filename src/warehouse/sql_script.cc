@@ -16,23 +16,6 @@ bool IsIdentifierChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
 }
 
-// Skips blanks and comments; returns the index of the first real character.
-size_t SkipBlankAndComments(const std::string& s, size_t i) {
-  while (i < s.size()) {
-    if (std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    } else if (s.compare(i, 2, "--") == 0) {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (s.compare(i, 2, "/*") == 0) {
-      size_t end = s.find("*/", i + 2);
-      i = end == std::string::npos ? s.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
 int LineAt(const std::string& s, size_t pos, size_t from, int line_at_from) {
   int line = line_at_from;
   for (size_t i = from; i < pos && i < s.size(); ++i)
@@ -103,6 +86,26 @@ size_t SkipLiteral(const std::string& s, size_t i) {
   return i;
 }
 
+// Skips blanks and comments; returns the index of the first real character.
+// PostgreSQL block comments nest; SQLite's do not.
+size_t SkipBlankAndComments(const std::string& s, size_t i, SqlDialect dialect = SqlDialect::kSqlite) {
+  while (i < s.size()) {
+    if (std::isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    } else if (s.compare(i, 2, "--") == 0) {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (s.compare(i, 2, "/*") == 0 && dialect == SqlDialect::kPostgres) {
+      i = SkipLiteral(s, i);
+    } else if (s.compare(i, 2, "/*") == 0) {
+      size_t end = s.find("*/", i + 2);
+      i = end == std::string::npos ? s.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
 // The next ';' outside literals at or after `from`, or npos.
 size_t NextTerminator(const std::string& script, size_t from, SqlDialect dialect) {
   if (dialect == SqlDialect::kSqlite) {
@@ -158,7 +161,7 @@ std::vector<SqlStatement> SplitSqlScript(const std::string& script, SqlDialect d
   int start_line = 1;
   while (start < script.size()) {
     size_t semi = NextTerminator(script, start, dialect);
-    size_t body = SkipBlankAndComments(script, start);
+    size_t body = SkipBlankAndComments(script, start, dialect);
     size_t end = semi == std::string::npos ? script.size() : semi;
     if (body < end) {
       SqlStatement st;

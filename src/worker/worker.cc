@@ -116,25 +116,7 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
                " running attempts will finish; claiming nothing new");
     }
 
-    // Results first: a free slot is worth little until its result is in.
     bool healthy = true;
-    while (!unreported.empty()) {
-      Finished& f = unreported.front();
-      TaskResult result{f.outcome.status, f.outcome.message, f.outcome.source_row, f.outcome.target_row};
-      Status st = store_.FinishTask(f.task_id, presence_.id(), result);
-      if (st.code() == ErrorCode::kConflict) {
-        AppendLogLine(f.task.log_path, st.message());
-        on_event(Describe(f.task) + ": " + st.message());
-      } else if (!st.ok()) {
-        problem(st);
-        healthy = false;
-        break;
-      } else {
-        on_event(Describe(f.task) + ": " + AttemptStatusName(static_cast<int64_t>(f.outcome.status)));
-      }
-      unreported.pop_front();
-    }
-
     auto cancelled = presence_.MaybeBeat();
     if (!cancelled.ok()) {
       problem(cancelled.status());
@@ -148,60 +130,85 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
       }
     }
 
-    more_waiting = false;
-    if (!draining && healthy) {
-      std::vector<std::string> names;
-      std::vector<int> slots;
-      for (size_t i = 0; i < slot_busy.size(); ++i) {
-        if (slot_busy[i]) continue;
-        slots.push_back(static_cast<int>(i) + 1);
-        names.push_back(presence_.id() + "/" + std::to_string(i + 1));
-      }
-      auto claimed = names.empty() ? Result<std::vector<TaskRecord>>(std::vector<TaskRecord>{})
-                                   : store_.ClaimTasks(presence_.id(), options_.queues, names);
-      if (!claimed.ok()) {
-        problem(claimed.status());
+    // Results and the next claim share one transaction (one commit, one
+    // WAL flush); on a database error both wait for the next loop.
+    std::vector<std::pair<int64_t, TaskResult>> results;
+    for (const auto& f : unreported) {
+      results.push_back({f.task_id, TaskResult{f.outcome.status, f.outcome.message, f.outcome.source_row,
+                                               f.outcome.target_row}});
+    }
+    std::vector<std::string> names;
+    std::vector<int> slots;
+    for (size_t i = 0; !draining && i < slot_busy.size(); ++i) {
+      if (slot_busy[i]) continue;
+      slots.push_back(static_cast<int>(i) + 1);
+      names.push_back(presence_.id() + "/" + std::to_string(i + 1));
+    }
+    std::vector<Status> reported;
+    std::vector<TaskRecord> claimed;
+    if (healthy && (!results.empty() || !names.empty())) {
+      Status st = store_.Batch([&]() -> Status {
+        CTL_ASSIGN_OR_RETURN(reported, store_.FinishTasks(presence_.id(), results));
+        if (names.empty()) return Status::Ok();
+        CTL_ASSIGN_OR_RETURN(claimed, store_.ClaimTasks(presence_.id(), options_.queues, names));
+        return Status::Ok();
+      });
+      if (!st.ok()) {
+        problem(st);
         healthy = false;
+        claimed.clear();
       } else {
-        if (!names.empty()) last_problem.clear();
-        more_waiting = !names.empty() && claimed->size() == names.size();
-        for (size_t i = 0; i < claimed->size(); ++i) {
-          auto h = std::make_unique<Held>();
-          h->task = std::move((*claimed)[i]);
-          h->slot = slots[i];
-          auto spec = DecodeTaskSpec(h->task.spec);
-          if (!spec.ok()) {
-            // Reported as the attempt's failure, never silently dropped.
-            ProcessOutcome bad{AttemptStatus::kFailed, "cannot run the task: " + spec.status().message(), {}, {}};
-            unreported.push_back(Finished{h->task.task_id, h->task, bad, 0});
-            continue;
+        last_problem.clear();
+        for (size_t i = 0; i < unreported.size(); ++i) {
+          const Finished& f = unreported[i];
+          const Status& r = reported.at(i);
+          if (!r.ok()) {
+            AppendLogLine(f.task.log_path, r.message());
+            on_event(Describe(f.task) + ": " + r.message());
+          } else {
+            on_event(Describe(f.task) + ": " + AttemptStatusName(static_cast<int64_t>(f.outcome.status)));
           }
-          h->spec = std::move(*spec);
-          slot_busy[static_cast<size_t>(h->slot - 1)] = true;
-          Held* raw = h.get();
-          held[raw->task.task_id] = std::move(h);
-          on_event(Describe(raw->task) + ": started on slot " + std::to_string(raw->slot));
-          pool.Submit([this, raw, &mailbox] {
-            std::error_code ec;
-            fs::create_directories(fs::path(raw->task.log_path).parent_path(), ec);
-            AppendLogLine(raw->task.log_path, Describe(raw->task) + " for data_dt " + raw->spec.data_dt +
-                                                  " on " + raw->task.worker_nm);
-            ProcessContext ctx;
-            ctx.home = options_.home;
-            ctx.process = &raw->spec.process;
-            ctx.strem_nm = raw->spec.strem_nm;
-            ctx.data_dt = raw->spec.data_dt;
-            ctx.run_id = raw->task.run_id;
-            ctx.attempt = raw->task.attempt;
-            ctx.params = raw->spec.params;
-            ctx.log_path = raw->task.log_path;
-            ctx.connections = &connections_;
-            ctx.cancel = &raw->cancel;
-            ProcessOutcome outcome = RunProcess(ctx);
-            mailbox.Post(Finished{raw->task.task_id, raw->task, std::move(outcome), raw->slot});
-          });
         }
+        unreported.clear();
       }
+    }
+
+    more_waiting = !names.empty() && claimed.size() == names.size();
+    for (size_t i = 0; i < claimed.size(); ++i) {
+      auto h = std::make_unique<Held>();
+      h->task = std::move(claimed[i]);
+      h->slot = slots[i];
+      auto spec = DecodeTaskSpec(h->task.spec);
+      if (!spec.ok()) {
+        // Reported as the attempt's failure, never silently dropped.
+        ProcessOutcome bad{AttemptStatus::kFailed, "cannot run the task: " + spec.status().message(), {}, {}};
+        unreported.push_back(Finished{h->task.task_id, h->task, bad, 0});
+        continue;
+      }
+      h->spec = std::move(*spec);
+      slot_busy[static_cast<size_t>(h->slot - 1)] = true;
+      Held* raw = h.get();
+      held[raw->task.task_id] = std::move(h);
+      on_event(Describe(raw->task) + ": started on slot " + std::to_string(raw->slot));
+      pool.Submit([this, raw, &mailbox] {
+        std::error_code ec;
+        fs::create_directories(fs::path(raw->task.log_path).parent_path(), ec);
+        AppendLogLine(raw->task.log_path, Describe(raw->task) + " for data_dt " + raw->spec.data_dt +
+                                              " on " + raw->task.worker_nm);
+        ProcessContext ctx;
+        ctx.home = options_.home;
+        ctx.process = &raw->spec.process;
+        ctx.strem_nm = raw->spec.strem_nm;
+        ctx.data_dt = raw->spec.data_dt;
+        ctx.run_id = raw->task.run_id;
+        ctx.attempt = raw->task.attempt;
+        ctx.params = raw->spec.params;
+        ctx.log_path = raw->task.log_path;
+        ctx.connections = &connections_;
+        ctx.cancel = &raw->cancel;
+        ProcessOutcome outcome = RunProcess(ctx);
+        mailbox.Post(Finished{raw->task.task_id, raw->task, std::move(outcome), raw->slot});
+      });
     }
 
     if (draining && held.empty() && unreported.empty()) break;
