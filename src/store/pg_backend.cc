@@ -79,7 +79,9 @@ class PgListener final : public StoreListener {
 
 class PgBackend final : public SqlBackend {
  public:
-  PgBackend(std::string url, PgConn conn) : url_(std::move(url)), conn_(std::move(conn)) {}
+  PgBackend(std::string url, PgConn conn) : url_(std::move(url)), conn_(std::move(conn)) {
+    conn_.CacheStatements();
+  }
   const char* Name() const override { return "postgresql"; }
 
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
@@ -146,6 +148,7 @@ class PgBackend final : public SqlBackend {
     if (!conn_.Broken()) return Status::Ok();
     if (in_tx_) return Status::Io("postgresql connection lost inside a transaction");
     CTL_ASSIGN_OR_RETURN(conn_, ConnectWithBackoff(url_, [] { return false; }));
+    conn_.CacheStatements();  // a new connection has none prepared yet
     return Status::Ok();
   }
   Status Run(const std::string& sql) {

@@ -125,8 +125,23 @@ Result<QueryResult> PgConn::Query(const std::string& sql, const std::vector<Valu
     text[i] = ValueToString(v);
     values[i] = text[i].c_str();
   }
-  PgResult r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), types.data(),
-                          values.data(), nullptr, nullptr, 0));
+  const int n = static_cast<int>(params.size());
+  if (cache_statements_) {
+    constexpr size_t kMaxPrepared = 1000;
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+      std::string name = "ctl_" + std::to_string(prepared_.size() + 1);
+      PgResult prep(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n, types.data()));
+      if (prep.status() != PGRES_COMMAND_OK) return ErrorFrom(prep.get(), sql);
+      it = prepared_.emplace(sql, std::move(name)).first;
+    }
+    if (it != prepared_.end()) {
+      PgResult r(PQexecPrepared(conn_.get(), it->second.c_str(), n, values.data(), nullptr, nullptr, 0));
+      if (r.status() != PGRES_TUPLES_OK && r.status() != PGRES_COMMAND_OK) return ErrorFrom(r.get(), sql);
+      return r.ToQueryResult();
+    }
+  }
+  PgResult r(PQexecParams(conn_.get(), sql.c_str(), n, types.data(), values.data(), nullptr, nullptr, 0));
   if (r.status() != PGRES_TUPLES_OK && r.status() != PGRES_COMMAND_OK) {
     return ErrorFrom(r.get(), sql);
   }

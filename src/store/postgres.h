@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,11 @@ class PgConn {
 
   // One statement with positional parameters $1..$n; returns every row.
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params = {});
+  // From now on, Query prepares each distinct SQL text once per connection
+  // and then only executes it (no parse and plan per call). For callers
+  // whose statements are few and keep their parameter types, such as the
+  // metadata store; not for user scripts.
+  void CacheStatements() { cache_statements_ = true; }
   // One or more statements without parameters (simple query protocol); the
   // result of the last one is returned.
   Result<QueryResult> Exec(const std::string& sql);
@@ -82,6 +88,8 @@ class PgConn {
   };
   std::unique_ptr<PGconn, Finish> conn_;
   std::string password_;  // only to mask it out of messages
+  bool cache_statements_ = false;
+  std::map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 // True for errors worth retrying after reconnecting (connection lost,
