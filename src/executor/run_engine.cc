@@ -133,7 +133,28 @@ Status RunEngine::InsertAttempt(ActiveRun& run, int node, AttemptStatus status,
   a.attempt = s.attempt;
   a.strem_nm = run.record.strem_nm;
   if (IsTerminal(status)) a.end_dt = NowTimestamp();
-  return store_.InsertAttempt(a);
+  new_attempts_.push_back(std::move(a));
+  return Status::Ok();
+}
+
+Status RunEngine::Flush() {
+  // Rows first: tasks and transitions refer to them.
+  if (!new_attempts_.empty()) {
+    std::vector<AttemptRecord> rows;
+    rows.swap(new_attempts_);
+    CTL_RETURN_IF_ERROR(store_.InsertAttempts(rows));
+  }
+  if (!finals_.empty()) {
+    std::vector<AttemptTransition> finals;
+    finals.swap(finals_);
+    CTL_RETURN_IF_ERROR(store_.TransitionAttempts(finals));
+  }
+  if (!new_tasks_.empty()) {
+    std::vector<TaskRecord> tasks;
+    tasks.swap(new_tasks_);
+    CTL_RETURN_IF_ERROR(store_.EnqueueTasks(tasks));
+  }
+  return Status::Ok();
 }
 
 Status RunEngine::Adopt(const RunRecord& record, std::shared_ptr<const Plan> plan) {
@@ -158,7 +179,14 @@ Status RunEngine::Adopt(const RunRecord& record, std::shared_ptr<const Plan> pla
   std::error_code ec;
   fs::create_directories(run->log_dir, ec);
   if (ec) return Status::Io("cannot create log folder " + run->log_dir.string() + ": " + ec.message());
-  CTL_RETURN_IF_ERROR(Load(*run));
+  Status loaded = Load(*run);
+  if (loaded.ok()) loaded = Flush();
+  if (!loaded.ok()) {
+    new_attempts_.clear();
+    finals_.clear();
+    new_tasks_.clear();
+    return loaded;
+  }
   int64_t id = record.run_id;
   runs_[id] = std::move(run);
   Report(*runs_[id], "run " + std::to_string(id) + " started");
@@ -341,6 +369,7 @@ Status RunEngine::Release(ActiveRun& run) {
 }
 
 Status RunEngine::CheckWaits(ActiveRun& run) {
+  CTL_RETURN_IF_ERROR(Flush());  // waits released this iteration are in the store
   const auto& nodes = run.plan->nodes();
   for (auto it = run.waiting.begin(); it != run.waiting.end();) {
     int i = *it;
@@ -423,6 +452,7 @@ Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
     if (run.cancelling || run.nodes[node].state != NodeState::kQueued) continue;
     CTL_RETURN_IF_ERROR(Enqueue(run, node));
   }
+  CTL_RETURN_IF_ERROR(Flush());  // local slots move rows written this iteration
   while (!draining_ && !dispatch_.empty()) {
     auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
     if (free_slot == slot_busy_.end()) break;
@@ -491,7 +521,7 @@ Status RunEngine::Enqueue(ActiveRun& run, int node) {
   task.prir = n.process.prir;
   task.spec = EncodeTaskSpec(spec);
   task.log_path = (run.log_dir / (SafeFileName(n.name) + "." + std::to_string(s.attempt) + ".log")).string();
-  CTL_RETURN_IF_ERROR(store_.EnqueueTask(task));
+  new_tasks_.push_back(std::move(task));
   s.state = NodeState::kRunning;
   --run.counts.queued;
   ++run.counts.running;
@@ -550,12 +580,9 @@ Status RunEngine::Apply(Completion done) {
     message += "; retrying (attempt " + std::to_string(done.attempt + 1) + " of " +
                std::to_string(p.retries + 1) + ")";
   }
-  CTL_RETURN_IF_ERROR(store_.TransitionAttempt(run.record.run_id, n.name, done.attempt,
-                                               AttemptStatus::kRunning, final_status,
-                                               AttemptUpdate{.end_dt = NowTimestamp(),
-                                                             .message = message,
-                                                             .source_row = done.outcome.source_row,
-                                                             .target_row = done.outcome.target_row}));
+  finals_.push_back(AttemptTransition{run.record.run_id, n.name, done.attempt, AttemptStatus::kRunning,
+                                      final_status, NowTimestamp(), message, done.outcome.source_row,
+                                      done.outcome.target_row});
   if (retry) {
     s.state = NodeState::kRetryDelay;
     s.wait_until = clock_.Now() + RetryDelay(p.retry_delay_s, done.attempt + 1);
@@ -593,6 +620,7 @@ void RunEngine::CancelAll(const std::string& reason) {
 void RunEngine::Drain() { draining_ = true; }
 
 Status RunEngine::StartCancel(ActiveRun& run) {
+  CTL_RETURN_IF_ERROR(Flush());
   run.cancelling = true;
   std::string message = "cancelled: " + run.cancel.reason();
   const auto& nodes = run.plan->nodes();
@@ -697,7 +725,7 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
   while (true) {
     // One iteration's state changes commit together (group commit).
     std::vector<std::function<void()>> start;
-    CTL_RETURN_IF_ERROR(store_.Batch([&]() -> Status {
+    Status batch = store_.Batch([&]() -> Status {
       if (options_.remote) CTL_RETURN_IF_ERROR(CollectRemote(&done));
       for (auto& c : done) CTL_RETURN_IF_ERROR(Apply(std::move(c)));
       done.clear();
@@ -717,8 +745,15 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
         CTL_ASSIGN_OR_RETURN(bool over, MaybeFinish(*it->second, &finished));
         it = over ? runs_.erase(it) : std::next(it);
       }
-      return Status::Ok();
-    }));
+      return Flush();
+    });
+    if (!batch.ok()) {
+      // Nothing of this iteration reached the store.
+      new_attempts_.clear();
+      finals_.clear();
+      new_tasks_.clear();
+      return batch;
+    }
     for (auto& task : start) pool_->Submit(std::move(task));
 
     if (recheck_waits_) continue;

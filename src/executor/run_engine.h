@@ -126,6 +126,9 @@ class RunEngine {
   Status CheckCancelRequests();
   Result<bool> MaybeFinish(ActiveRun& run, std::vector<RunSummary>* finished);
   Status InsertAttempt(ActiveRun& run, int node, AttemptStatus status, const std::string& message);
+  // New attempt rows, tasks and final transitions of one loop iteration go
+  // to the store in a few multi-row statements; Flush writes what is held.
+  Status Flush();
   void Report(ActiveRun& run, std::string event);
 
   MetadataStore& store_;
@@ -149,6 +152,9 @@ class RunEngine {
   std::condition_variable cv_;
   std::deque<Completion> completions_;
   std::unique_ptr<WorkerPool> pool_;
+  std::vector<AttemptRecord> new_attempts_;
+  std::vector<TaskRecord> new_tasks_;
+  std::vector<AttemptTransition> finals_;
 
   // Remote mode: finished tasks are looked for when a NOTIFY arrives (the
   // listener thread sets remote_wake_) and at least every 200 ms.

@@ -101,6 +101,15 @@ struct AttemptUpdate {
   std::optional<int64_t> source_row{}, target_row{};
 };
 
+struct AttemptTransition {
+  int64_t run_id = 0;
+  std::string prcs_nm;
+  int64_t attempt = 0;
+  AttemptStatus from = AttemptStatus::kRunning, to = AttemptStatus::kFailed;
+  std::string end_dt, message;  // end_dt "" = unchanged
+  std::optional<int64_t> source_row{}, target_row{};
+};
+
 struct LogFilter {
   std::optional<std::string> stream{}, process{}, data_dt{};
   std::optional<int64_t> run_id{};
@@ -239,8 +248,9 @@ class MetadataStore {
   virtual Result<std::optional<bool>> WorkerAlive(const std::string& worker_id) = 0;
 
   // The task queue (cntl_task). Enqueue inside the engine's batch; workers
-  // are notified when it commits.
-  virtual Status EnqueueTask(const TaskRecord& task) = 0;
+  // are notified when it commits. Many rows go in few statements.
+  virtual Status EnqueueTasks(const std::vector<TaskRecord>& tasks) = 0;
+  Status EnqueueTask(const TaskRecord& task) { return EnqueueTasks({task}); }
   // Claims one free task of `queues` per free slot (their names become the
   // log's worker_nm), lowest prir then oldest first, skipping rows other
   // claimers hold; their log rows become running in the same transaction.
@@ -268,10 +278,15 @@ class MetadataStore {
   virtual Result<std::unique_ptr<StoreListener>> Listen(const std::vector<std::string>& channels) = 0;
 
   // Attempts (rows of cntl_cfg_log), identified by (run_id, prcs_nm, attempt).
-  virtual Status InsertAttempt(const AttemptRecord& attempt) = 0;
+  // Many rows go in few statements; Conflict if any of them exists already.
+  virtual Status InsertAttempts(const std::vector<AttemptRecord>& attempts) = 0;
+  Status InsertAttempt(const AttemptRecord& attempt) { return InsertAttempts({attempt}); }
   virtual Status TransitionAttempt(int64_t run_id, const std::string& prcs_nm, int64_t attempt,
                                    AttemptStatus from, AttemptStatus to,
                                    const AttemptUpdate& update) = 0;
+  // Several attempts' transitions in one statement; Conflict (and nothing
+  // written once the caller rolls back) if any is not in its `from` state.
+  virtual Status TransitionAttempts(const std::vector<AttemptTransition>& transitions) = 0;
   virtual Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& filter) = 0;
   // Whether prcs_nm has a successful attempt for data_dt (in any run).
   virtual Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) = 0;

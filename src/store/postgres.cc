@@ -126,7 +126,9 @@ Result<QueryResult> PgConn::Query(const std::string& sql, const std::vector<Valu
     values[i] = text[i].c_str();
   }
   const int n = static_cast<int>(params.size());
-  if (cache_statements_) {
+  // Statements with many values (multi-row inserts) vary in length, so
+  // they are not worth a slot in the cache.
+  if (cache_statements_ && params.size() <= 32) {
     constexpr size_t kMaxPrepared = 1000;
     auto it = prepared_.find(sql);
     if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {

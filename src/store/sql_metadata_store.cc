@@ -431,16 +431,21 @@ class SqlMetadataStore final : public MetadataStore {
     return std::optional<bool>(std::get<int64_t>(r.rows[0][0]) != 0);
   }
 
-  Status EnqueueTask(const TaskRecord& t) override {
+  Status EnqueueTasks(const std::vector<TaskRecord>& tasks) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    CTL_ASSIGN_OR_RETURN(
-        QueryResult r,
-        db_->Query("INSERT INTO cntl_af.cntl_task (run_id, prcs_nm, attempt, queue, prir, spec, log_path,"
-                   " enqueued_dt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, " + db_->NowSql() + ")",
-                   {t.run_id, t.prcs_nm, t.attempt, t.queue.empty() ? std::string("default") : t.queue,
-                    t.prir, t.spec, t.log_path}));
-    (void)r;
-    return NotifyOnCommit(kTaskChannel, t.queue.empty() ? std::string("default") : t.queue);
+    Tx tx(*db_, depth_, pending_notify_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    const std::string now = db_->NowSql();
+    CTL_RETURN_IF_ERROR(InsertRows(
+        "INSERT INTO cntl_af.cntl_task (run_id, prcs_nm, attempt, queue, prir, spec, log_path, enqueued_dt) VALUES ",
+        7, tasks.size(), "", [&](size_t i, std::vector<Value>* params, std::string* row) {
+          const TaskRecord& t = tasks[i];
+          const std::string queue = t.queue.empty() ? std::string("default") : t.queue;
+          params->insert(params->end(), {t.run_id, t.prcs_nm, t.attempt, queue, t.prir, t.spec, t.log_path});
+          *row += ", " + now;
+          return NotifyOnCommit(kTaskChannel, queue);
+        }).status());
+    return tx.Commit();
   }
 
   Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
@@ -731,25 +736,82 @@ class SqlMetadataStore final : public MetadataStore {
     return out;
   }
 
-  Status InsertAttempt(const AttemptRecord& a) override {
-    if (!IsLegalInitialState(static_cast<AttemptStatus>(a.status))) {
-      return Status::Internal(std::string("an attempt cannot start as ") +
-                              AttemptStatusName(a.status));
+  Status InsertAttempts(const std::vector<AttemptRecord>& attempts) override {
+    for (const auto& a : attempts) {
+      if (!IsLegalInitialState(static_cast<AttemptStatus>(a.status))) {
+        return Status::Internal(std::string("an attempt cannot start as ") + AttemptStatusName(a.status));
+      }
     }
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    const std::string now = NowTimestamp();
+    // DO NOTHING rather than an error, so a lost race does not abort the
+    // caller's transaction (PostgreSQL would).
     CTL_ASSIGN_OR_RETURN(
-        QueryResult r,
-        db_->Query(
-            "INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
-            " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm, queued_dt)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING",
-            {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
-             OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id, a.attempt,
-             a.strem_nm, OptText(a.log_path), OptText(a.worker_nm),
-             a.status == static_cast<int64_t>(AttemptStatus::kQueued) ? Value(NowTimestamp()) : Value()}));
-    if (r.changes != 1) {
-      return Status::Conflict("attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm +
-                              " in run " + std::to_string(a.run_id) + " already exists");
+        int64_t inserted,
+        InsertRows("INSERT INTO cntl_af.cntl_cfg_log (prcs_nm, data_dt, start_dt, end_dt, status, message,"
+                   " source_row, target_row, run_id, attempt, strem_nm, log_path, worker_nm, queued_dt) VALUES ",
+                   14, attempts.size(), " ON CONFLICT DO NOTHING",
+                   [&](size_t i, std::vector<Value>* params, std::string*) {
+                     const AttemptRecord& a = attempts[i];
+                     params->insert(params->end(),
+                                    {a.prcs_nm, a.data_dt, OptText(a.start_dt), OptText(a.end_dt), a.status,
+                                     OptText(a.message), OptInt(a.source_row), OptInt(a.target_row), a.run_id,
+                                     a.attempt, a.strem_nm, OptText(a.log_path), OptText(a.worker_nm),
+                                     a.status == static_cast<int64_t>(AttemptStatus::kQueued) ? Value(now)
+                                                                                               : Value()});
+                     return Status::Ok();
+                   }));
+    if (inserted != static_cast<int64_t>(attempts.size())) {
+      const AttemptRecord& a = attempts.front();
+      return Status::Conflict(attempts.size() == 1
+                                  ? "attempt " + std::to_string(a.attempt) + " of " + a.prcs_nm + " in run " +
+                                        std::to_string(a.run_id) + " already exists"
+                                  : "some of " + std::to_string(attempts.size()) + " attempts already exist");
+    }
+    return Status::Ok();
+  }
+
+  Status TransitionAttempts(const std::vector<AttemptTransition>& ts) override {
+    for (const auto& t : ts) {
+      if (!IsLegalTransition(t.from, t.to)) {
+        return Status::Internal(std::string("illegal attempt transition ") +
+                                AttemptStatusName(static_cast<int64_t>(t.from)) + " -> " +
+                                AttemptStatusName(static_cast<int64_t>(t.to)) + " for " + t.prcs_nm);
+      }
+    }
+    if (ts.empty()) return Status::Ok();
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    constexpr size_t kChunk = 400;  // 8 values a row, well under SQLite's limit
+    for (size_t first = 0; first < ts.size(); first += kChunk) {
+      const size_t n = std::min(kChunk, ts.size() - first);
+      std::vector<Value> params;
+      std::string values;
+      for (size_t i = first; i < first + n; ++i) {
+        const AttemptTransition& t = ts[i];
+        const size_t p = params.size();
+        values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) + " AS BIGINT), CAST(?" +
+                  std::to_string(p + 2) + " AS TEXT), CAST(?" + std::to_string(p + 3) + " AS BIGINT), CAST(?" +
+                  std::to_string(p + 4) + " AS BIGINT), CAST(?" + std::to_string(p + 5) + " AS BIGINT), CAST(?" +
+                  std::to_string(p + 6) + " AS TEXT), CAST(?" + std::to_string(p + 7) + " AS TEXT), CAST(?" +
+                  std::to_string(p + 8) + " AS BIGINT), CAST(?" + std::to_string(p + 9) + " AS BIGINT))";
+        params.insert(params.end(), {t.run_id, t.prcs_nm, t.attempt, static_cast<int64_t>(t.from),
+                                     static_cast<int64_t>(t.to), OptText(t.end_dt), t.message,
+                                     OptInt(t.source_row), OptInt(t.target_row)});
+      }
+      CTL_ASSIGN_OR_RETURN(
+          QueryResult r,
+          db_->Query("UPDATE cntl_af.cntl_cfg_log SET status = v.column5,"
+                     " end_dt = coalesce(v.column6, cntl_cfg_log.end_dt), message = v.column7,"
+                     " source_row = coalesce(v.column8, cntl_cfg_log.source_row),"
+                     " target_row = coalesce(v.column9, cntl_cfg_log.target_row)"
+                     " FROM (VALUES " + values + ") AS v WHERE cntl_cfg_log.run_id = v.column1"
+                     " AND cntl_cfg_log.prcs_nm = v.column2 AND cntl_cfg_log.attempt = v.column3"
+                     " AND cntl_cfg_log.status = v.column4",
+                     params));
+      if (r.changes != static_cast<int64_t>(n)) {
+        return Status::Conflict(std::to_string(n - r.changes) + " of " + std::to_string(n) +
+                                " attempts were not in the state their transition expects");
+      }
     }
     return Status::Ok();
   }
@@ -862,6 +924,30 @@ class SqlMetadataStore final : public MetadataStore {
     if (!IsNull(row[17])) t.target_row = std::get<int64_t>(row[17]);
     return t;
   }
+  // A multi-row INSERT in chunks: `row(i, params, extra)` appends row i's
+  // `width` values and may append more SQL to that row's tuple. Returns the
+  // rows inserted.
+  Result<int64_t> InsertRows(const std::string& head, size_t width, size_t count, const std::string& tail,
+                             const std::function<Status(size_t, std::vector<Value>*, std::string*)>& row) {
+    const size_t chunk = std::max<size_t>(1, 30000 / width);  // SQLite allows 32766 values
+    int64_t inserted = 0;
+    for (size_t first = 0; first < count; first += chunk) {
+      const size_t n = std::min(chunk, count - first);
+      std::vector<Value> params;
+      std::string values;
+      for (size_t i = first; i < first + n; ++i) {
+        std::string tuple = "(";
+        for (size_t c = 0; c < width; ++c) tuple += (c ? ", ?" : "?") + std::to_string(params.size() + c + 1);
+        std::string extra;
+        CTL_RETURN_IF_ERROR(row(i, &params, &extra));
+        values += (values.empty() ? "" : ", ") + tuple + extra + ")";
+      }
+      CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(head + values + tail, params));
+      inserted += r.changes;
+    }
+    return inserted;
+  }
+
   // 1 when the worker row `alias` is not stopped and within its lease.
   std::string AliveSql(const std::string& alias) const {
     return "CASE WHEN " + alias + ".stopped_dt IS NULL AND " + alias + ".heartbeat_dt >= " +

@@ -414,6 +414,58 @@ TEST_P(StoreContract, AttemptsAreUniqueAndTransitionsChecked) {
   EXPECT_FALSE(*other);
 }
 
+TEST_P(StoreContract, ManyAttemptsGoInAndMoveTogether) {
+  int64_t id = NewRun("2026-01-01");
+  std::vector<AttemptRecord> rows;
+  for (int i = 0; i < 1500; ++i) rows.push_back(Attempt(id, "P" + std::to_string(i), 1, AttemptStatus::kQueued));
+  ASSERT_TRUE(store_->InsertAttempts(rows).ok());  // more than one statement's worth
+  EXPECT_EQ(store_->InsertAttempts({rows[7]}).code(), ErrorCode::kConflict);
+  auto queued = store_->QueryLog(LogFilter{.run_id = id});
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1500u);
+  EXPECT_EQ(queued->at(1499).prcs_nm, "P1499");  // insertion order kept
+  EXPECT_FALSE(queued->at(0).queued_dt.empty());
+  std::vector<AttemptTransition> moves;
+  for (int i = 0; i < 2; ++i) {
+    moves.push_back({id, "P" + std::to_string(i), 1, AttemptStatus::kQueued, AttemptStatus::kRunning, "", "", {}, {}});
+  }
+  ASSERT_TRUE(store_->TransitionAttempts(moves).ok());
+  std::vector<AttemptTransition> finals{
+      {id, "P0", 1, AttemptStatus::kRunning, AttemptStatus::kSuccess, "t9", "ok", 10, 9},
+      {id, "P1", 1, AttemptStatus::kRunning, AttemptStatus::kUpForRetry, "t9", "retrying", {}, {}}};
+  ASSERT_TRUE(store_->TransitionAttempts(finals).ok());
+  // A transition from the wrong state is a Conflict, never a silent write.
+  EXPECT_EQ(store_->TransitionAttempts(finals).code(), ErrorCode::kConflict);
+  EXPECT_EQ(store_->TransitionAttempts({{id, "P2", 1, AttemptStatus::kQueued, AttemptStatus::kSuccess, "", "", {}, {}}})
+                .code(),
+            ErrorCode::kInternal);
+  auto p0 = store_->QueryLog(LogFilter{.process = std::string("P0")});
+  ASSERT_TRUE(p0.ok());
+  EXPECT_EQ(p0->at(0).status, 0);
+  EXPECT_EQ(p0->at(0).end_dt, "t9");
+  EXPECT_EQ(p0->at(0).target_row, 9);
+}
+
+TEST_P(StoreContract, ManyTasksAreQueuedTogether) {
+  int64_t id = NewRun("2026-01-01");
+  std::vector<TaskRecord> tasks;
+  for (int i = 0; i < 5000; ++i) {
+    TaskRecord t;
+    t.run_id = id;
+    t.prcs_nm = "P" + std::to_string(i);
+    t.attempt = 1;
+    t.spec = "{}";
+    t.log_path = "/tmp/x";
+    tasks.push_back(t);
+  }
+  ASSERT_TRUE(store_->EnqueueTasks(tasks).ok());
+  auto listed = store_->ListTasks(id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 5000u);
+  EXPECT_EQ(listed->at(0).queue, "default");
+  EXPECT_EQ(store_->EnqueueTask(tasks[0]).code(), ErrorCode::kConflict);
+}
+
 TEST_P(StoreContract, LogKeepsInsertionOrderAndFilters) {
   int64_t id = NewRun("2026-01-01");
   for (const char* p : {"Z", "A", "M"}) {
