@@ -357,6 +357,15 @@ class SqlMetadataStore final : public MetadataStore {
                        " stopped_dt = NULL",
                    {w.worker_id, w.kind, w.host, w.pid, w.slots, w.queues, w.lease_s}));
     (void)r;
+    // Rows of processes long gone (every `ctlflow run` leaves one) are
+    // kept a week for `workers --all`, then dropped.
+    CTL_ASSIGN_OR_RETURN(QueryResult old,
+                         db_->Query("DELETE FROM cntl_af.cntl_worker WHERE heartbeat_dt < " +
+                                        db_->NowPlusSql("?1") +
+                                        " AND NOT EXISTS (SELECT 1 FROM cntl_af.cntl_task t"
+                                        " WHERE t.worker_id = cntl_worker.worker_id)",
+                                    {int64_t{-7 * 24 * 3600}}));
+    (void)old;
     return Status::Ok();
   }
 
@@ -533,7 +542,7 @@ class SqlMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
-    std::vector<Value> params{worker_id};
+    std::vector<Value> params;
     std::string values;
     for (const auto& [task_id, res] : results) {
       const size_t p = params.size();
@@ -549,9 +558,10 @@ class SqlMetadataStore final : public MetadataStore {
         db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = v.column2,"
                    " result_message = v.column3, source_row = v.column4, target_row = v.column5,"
                    " finished_dt = " + db_->NowSql() + " FROM (VALUES " + values + ") AS v"
-                   " WHERE cntl_task.task_id = v.column1 AND cntl_task.worker_id = ?1"
+                   " WHERE cntl_task.task_id = v.column1 AND cntl_task.worker_id = ?" +
+                       std::to_string(params.size() + 1) +
                    " AND cntl_task.finished = 0 RETURNING task_id, run_id",
-                   params));
+                   WithLast(params, worker_id)));
     std::set<int64_t> accepted;
     for (const auto& row : r.rows) {
       accepted.insert(std::get<int64_t>(row[0]));
@@ -954,6 +964,10 @@ class SqlMetadataStore final : public MetadataStore {
            db_->NowPlusSql("(-" + alias + ".lease_s)") + " THEN 1 ELSE 0 END";
   }
   static Value OptText(const std::string& s) { return s.empty() ? Value() : Value(s); }
+  static std::vector<Value> WithLast(std::vector<Value> params, Value last) {
+    params.push_back(std::move(last));
+    return params;
+  }
   static Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
   static Value OptInt(const std::optional<int64_t>& i) { return i ? Value(*i) : Value(); }
 
