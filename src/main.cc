@@ -114,6 +114,19 @@ int main(int argc, char** argv) {
   worker->add_option("--lease-s", worker_options.lease_s,
                      "heartbeat lease; its attempts fail over after it (default 10)")
       ->check(CLI::Range(1, 3600));
+  auto* queue_cmd = app.add_subcommand("queue", "queues of `ctlflow worker` and their limits");
+  queue_cmd->require_subcommand(1);
+  bool queue_json = false;
+  auto* queue_list = queue_cmd->add_subcommand("list", "queues with a limit or tasks: queued and running now");
+  queue_list->add_flag("--json", queue_json);
+  std::string queue_name;
+  int64_t queue_max = -1;
+  bool queue_unlimited = false;
+  auto* queue_limit = queue_cmd->add_subcommand("limit", "at most N attempts of a queue run at once, over all workers");
+  queue_limit->add_option("QUEUE", queue_name)->required();
+  auto* max_opt = queue_limit->add_option("--max-running", queue_max, "the limit")->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  auto* unl_opt = queue_limit->add_flag("--unlimited", queue_unlimited, "remove the limit");
+  max_opt->excludes(unl_opt);
   bool workers_json = false, workers_all = false;
   auto* workers_cmd = app.add_subcommand("workers", "list live workers and schedulers, their slots and heartbeats");
   workers_cmd->add_flag("--json", workers_json);
@@ -211,6 +224,15 @@ int main(int argc, char** argv) {
     status = CmdScheduler(*home, sched_options);
   }
   else if (*worker) status = CmdWorker(*home, worker_options);
+  else if (*queue_list) status = CmdQueueList(*home, queue_json);
+  else if (*queue_limit) {
+    if (!queue_unlimited && queue_max < 0) {
+      status = Status::Invalid("queue limit: give --max-running N or --unlimited");
+    } else {
+      status = CmdQueueLimit(*home, queue_name,
+                             queue_unlimited ? std::nullopt : std::optional<int64_t>(queue_max));
+    }
+  }
   else if (*workers_cmd) status = CmdWorkers(*home, workers_json, workers_all);
   else if (*trig) status = CmdTrigger(*home, trig_stream, trig_date, trig_params);
   else if (*bf) status = CmdBackfill(*home, bf_stream, bf_from, bf_to, bf_rerun);

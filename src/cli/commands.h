@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct WorkerCliOptions {
 Status CmdWorker(const Home& home, const WorkerCliOptions& options);
 // `ctlflow workers`: registered workers, schedulers and runs, with liveness.
 Status CmdWorkers(const Home& home, bool json, bool all);
+// `ctlflow queue list` and `ctlflow queue limit NAME --max-running N | --unlimited`.
+Status CmdQueueList(const Home& home, bool json);
+Status CmdQueueLimit(const Home& home, const std::string& queue, std::optional<int64_t> max_running);
 Status CmdTrigger(const Home& home, const std::string& stream, const std::string& date,
                   const std::vector<std::string>& params);
 Status CmdBackfill(const Home& home, const std::string& stream, const std::string& from,

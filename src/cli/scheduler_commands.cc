@@ -112,8 +112,13 @@ Status CmdScheduler(const Home& home, const SchedulerCliOptions& options) {
     if (!draining && stop.signal() != 0) {
       draining = true;
       engine.Drain();
-      std::cout << Stamp() << " draining: " << engine.RunningAttempts()
-                << " running attempts will finish; nothing new starts" << std::endl;
+      if (options.local_workers) {
+        std::cout << Stamp() << " draining: " << engine.RunningAttempts()
+                  << " running attempts will finish; nothing new starts" << std::endl;
+      } else {
+        std::cout << Stamp() << " stopping: attempts on workers go on; another scheduler takes over "
+                  << engine.ActiveRuns() << " running runs" << std::endl;
+      }
     }
     if (!draining && clock.Now() - last_tick >= std::chrono::milliseconds(500)) {
       last_tick = clock.Now();

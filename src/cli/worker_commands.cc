@@ -65,4 +65,39 @@ Status CmdWorkers(const Home& home, bool json, bool all) {
   return Status::Ok();
 }
 
+Status CmdQueueList(const Home& home, bool json) {
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  CTL_ASSIGN_OR_RETURN(std::vector<QueueRecord> queues, store->ListQueues());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& q : queues) {
+      out.push_back({{"queue", q.queue},
+                     {"max_running", q.max_running ? nlohmann::json(*q.max_running) : nlohmann::json()},
+                     {"queued", q.queued},
+                     {"running", q.running}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& q : queues) {
+    rows.push_back({q.queue, q.max_running ? std::to_string(*q.max_running) : "unlimited",
+                    std::to_string(q.queued), std::to_string(q.running)});
+  }
+  PrintTable(std::cout, {"queue", "max_running", "queued", "running"}, rows);
+  if (queues.empty()) std::cout << "no queue has a limit or tasks\n";
+  return Status::Ok();
+}
+
+Status CmdQueueLimit(const Home& home, const std::string& queue, std::optional<int64_t> max_running) {
+  if (queue.empty()) return Status::Invalid("queue: the name must not be empty");
+  CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
+  CTL_RETURN_IF_ERROR(store->SetQueueLimit(queue, max_running));
+  std::cout << "queue " << queue << ": "
+            << (max_running ? "at most " + std::to_string(*max_running) + " running at once over all workers"
+                            : std::string("unlimited"))
+            << "\n";
+  return Status::Ok();
+}
+
 }  // namespace ctlflow

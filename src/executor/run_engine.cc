@@ -63,6 +63,7 @@ struct RunEngine::Completion {
   int64_t attempt;
   int slot;
   ProcessOutcome outcome;
+  std::string end_dt = {};  // "" = now; a worker's attempt says when it ended
 };
 
 RunEngine::RunEngine(MetadataStore& store, const ConnectionRegistry& connections, std::string home,
@@ -551,7 +552,7 @@ Status RunEngine::CollectRemote(std::deque<Completion>* done) {
     outcome.message = std::move(t.result_message);
     outcome.source_row = t.source_row;
     outcome.target_row = t.target_row;
-    done->push_back(Completion{t.run_id, node->second, t.attempt, /*slot=*/0, std::move(outcome)});
+    done->push_back(Completion{t.run_id, node->second, t.attempt, /*slot=*/0, std::move(outcome), t.finished_dt});
   }
   return Status::Ok();
 }
@@ -581,8 +582,8 @@ Status RunEngine::Apply(Completion done) {
                std::to_string(p.retries + 1) + ")";
   }
   finals_.push_back(AttemptTransition{run.record.run_id, n.name, done.attempt, AttemptStatus::kRunning,
-                                      final_status, NowTimestamp(), message, done.outcome.source_row,
-                                      done.outcome.target_row});
+                                      final_status, done.end_dt.empty() ? NowTimestamp() : done.end_dt,
+                                      message, done.outcome.source_row, done.outcome.target_row});
   if (retry) {
     s.state = NodeState::kRetryDelay;
     s.wait_until = clock_.Now() + RetryDelay(p.retry_delay_s, done.attempt + 1);

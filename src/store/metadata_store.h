@@ -156,15 +156,26 @@ struct TaskRecord {
   std::string worker_id, worker_nm, claimed_dt, lease_until;
   bool cancel_requested = false;
   bool finished = false;
+  std::string finished_dt;  // when the attempt ended (the worker's clock)
   int64_t result_status = 0;
   std::string result_message;
   std::optional<int64_t> source_row, target_row;
+};
+
+// A queue with its optional limit: at most max_running of its attempts run
+// at once over all workers (a pool, e.g. for a database that takes only so
+// many connections). Queues without a row are unlimited.
+struct QueueRecord {
+  std::string queue;
+  std::optional<int64_t> max_running;
+  int64_t queued = 0, running = 0;  // tasks now
 };
 
 struct TaskResult {
   AttemptStatus status = AttemptStatus::kFailed;
   std::string message;
   std::optional<int64_t> source_row, target_row;
+  std::string end_dt;  // when it ended, on the worker ("" = when reported)
 };
 
 class MetadataStore {
@@ -254,9 +265,15 @@ class MetadataStore {
   // Claims one free task of `queues` per free slot (their names become the
   // log's worker_nm), lowest prir then oldest first, skipping rows other
   // claimers hold; their log rows become running in the same transaction.
+  // Queue limits are checked in that transaction too, with the limited
+  // queues' rows locked, so concurrent claimers never exceed them.
   virtual Result<std::vector<TaskRecord>> ClaimTasks(const std::string& worker_id,
                                                      const std::vector<std::string>& queues,
                                                      const std::vector<std::string>& slot_names) = 0;
+  // Limits (cntl_queue); nullopt removes the limit.
+  virtual Status SetQueueLimit(const std::string& queue, std::optional<int64_t> max_running) = 0;
+  // Queues with a limit or with tasks, by name.
+  virtual Result<std::vector<QueueRecord>> ListQueues() = 0;
   // Records the results of claimed tasks in one transaction; one Status per
   // result: Ok, or Conflict when the worker no longer holds that task (its
   // lease expired): the result is refused.
@@ -293,10 +310,12 @@ class MetadataStore {
 };
 
 // Notification channels: a task was queued (payload: queue), a task
-// finished (payload: run_id), a run or task was cancelled.
+// finished (payload: run_id), a run's tasks were cancelled (payload:
+// "cancel:<run_id>").
 inline constexpr const char* kTaskChannel = "ctlflow_task";
 inline constexpr const char* kDoneChannel = "ctlflow_done";
 inline constexpr const char* kCancelChannel = "ctlflow_cancel";
+inline constexpr const char* kCancelPayloadPrefix = "cancel:";  // + run_id
 
 // Opens the embedded store: <home>/cntl_af.db, attached as schema cntl_af.
 Result<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& path);

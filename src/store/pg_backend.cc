@@ -127,6 +127,7 @@ class PgBackend final : public SqlBackend {
            " * interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')";
   }
   std::string SkipLocked() const override { return " FOR UPDATE SKIP LOCKED"; }
+  std::string ForUpdate() const override { return " FOR UPDATE"; }
   std::string LogOrder() const override { return "log_id"; }
 
   Status Notify(const std::string& channel, const std::string& payload) override {
@@ -224,6 +225,8 @@ Status PgBackend::Migrate(int64_t version) {
       "CREATE UNIQUE INDEX IF NOT EXISTS cntl_task_attempt ON cntl_af.cntl_task (run_id, prcs_nm, attempt)",
       "CREATE INDEX IF NOT EXISTS cntl_task_free ON cntl_af.cntl_task (queue, prir, task_id) WHERE worker_id IS NULL",
       "CREATE INDEX IF NOT EXISTS cntl_task_finished ON cntl_af.cntl_task (run_id) WHERE finished = 1",
+      "CREATE TABLE IF NOT EXISTS cntl_af.cntl_queue ("
+      " queue text PRIMARY KEY, max_running bigint NOT NULL CHECK (max_running >= 0), upt_dt text)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_config_version (id bigint PRIMARY KEY, version bigint NOT NULL)",
       "INSERT INTO cntl_af.cntl_config_version VALUES (1, 0) ON CONFLICT DO NOTHING",
       "CREATE OR REPLACE FUNCTION cntl_af.cntl_bump_config_version() RETURNS trigger LANGUAGE plpgsql AS "

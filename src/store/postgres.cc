@@ -106,6 +106,11 @@ Status PgConn::ErrorFrom(PGresult* r, const std::string& sql) const {
   if (code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0) {
     return Status::Io("postgresql connection lost: " + message);
   }
+  // A deadlock or serialization failure: the transaction was rolled back
+  // and is safe to retry, like a lost connection.
+  if (code == "40P01" || code == "40001") {
+    return Status::Io("postgresql transaction rolled back, retry: " + message);
+  }
   return Status::Database(message + (code.empty() ? "" : " [SQLSTATE " + code + "]"));
 }
 

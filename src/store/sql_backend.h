@@ -59,6 +59,8 @@ class SqlBackend {
   virtual std::string NowPlusSql(const std::string& param) const = 0;
   // Appended to a SELECT that claims rows: other claimers skip locked rows.
   virtual std::string SkipLocked() const = 0;
+  // Appended to a SELECT whose rows the transaction must hold until it ends.
+  virtual std::string ForUpdate() const = 0;
   // A column that orders log rows by insertion.
   virtual std::string LogOrder() const = 0;
 

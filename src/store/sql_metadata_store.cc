@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <algorithm>
 #include <set>
@@ -440,6 +441,45 @@ class SqlMetadataStore final : public MetadataStore {
     return std::optional<bool>(std::get<int64_t>(r.rows[0][0]) != 0);
   }
 
+  Status SetQueueLimit(const std::string& queue, std::optional<int64_t> max_running) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (!max_running) {
+      CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("DELETE FROM cntl_af.cntl_queue WHERE queue = ?1", {queue}));
+      (void)r;
+      return Status::Ok();
+    }
+    if (*max_running < 0) return Status::Invalid("queue " + queue + ": max_running must be 0 or more");
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("INSERT INTO cntl_af.cntl_queue (queue, max_running, upt_dt) VALUES (?1, ?2, ?3)"
+                                    " ON CONFLICT (queue) DO UPDATE SET max_running = excluded.max_running,"
+                                    " upt_dt = excluded.upt_dt",
+                                    {queue, *max_running, NowTimestamp()}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<QueueRecord>> ListQueues() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(
+        QueryResult r,
+        db_->Query("SELECT q.queue, (SELECT max_running FROM cntl_af.cntl_queue l WHERE l.queue = q.queue),"
+                   " (SELECT count(*) FROM cntl_af.cntl_task t WHERE t.queue = q.queue AND t.worker_id IS NULL),"
+                   " (SELECT count(*) FROM cntl_af.cntl_task t WHERE t.queue = q.queue"
+                   "  AND t.worker_id IS NOT NULL AND t.finished = 0)"
+                   " FROM (SELECT queue FROM cntl_af.cntl_queue UNION SELECT queue FROM cntl_af.cntl_task) q"
+                   " ORDER BY q.queue"));
+    std::vector<QueueRecord> out;
+    for (const auto& row : r.rows) {
+      QueueRecord q;
+      q.queue = ValueToString(row[0]);
+      if (!IsNull(row[1])) q.max_running = std::get<int64_t>(row[1]);
+      q.queued = std::get<int64_t>(row[2]);
+      q.running = std::get<int64_t>(row[3]);
+      out.push_back(std::move(q));
+    }
+    return out;
+  }
+
   Status EnqueueTasks(const std::vector<TaskRecord>& tasks) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     Tx tx(*db_, depth_, pending_notify_);
@@ -468,22 +508,67 @@ class SqlMetadataStore final : public MetadataStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     Tx tx(*db_, depth_, pending_notify_);
     CTL_RETURN_IF_ERROR(tx.Begin());
-    // One statement takes the tasks; rows other claimers hold are skipped.
-    std::vector<Value> params{worker_id, static_cast<int64_t>(slot_names.size())};
-    std::string in;
-    for (const auto& q : queues) {
-      params.push_back(q);
-      in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
+    // Limited queues: lock their rows (claimers of them take turns), count
+    // what runs, and leave out the queues that are full.
+    std::vector<Value> qparams(queues.begin(), queues.end());
+    CTL_ASSIGN_OR_RETURN(QueryResult limits,
+                         db_->Query("SELECT queue, max_running FROM cntl_af.cntl_queue WHERE queue IN (" +
+                                        Placeholders(1, queues.size()) + ") ORDER BY queue" + db_->ForUpdate(),
+                                    qparams));
+    std::map<std::string, int64_t> allowance;
+    for (const auto& row : limits.rows) allowance[ValueToString(row[0])] = std::get<int64_t>(row[1]);
+    std::vector<std::string> open = queues;
+    if (!allowance.empty()) {
+      CTL_ASSIGN_OR_RETURN(QueryResult running,
+                           db_->Query("SELECT queue, count(*) FROM cntl_af.cntl_task WHERE worker_id IS NOT NULL"
+                                      " AND finished = 0 AND queue IN (" + Placeholders(1, queues.size()) +
+                                          ") GROUP BY queue",
+                                      qparams));
+      for (const auto& row : running.rows) allowance[ValueToString(row[0])] -= std::get<int64_t>(row[1]);
+      open.clear();
+      for (const auto& q : queues) {
+        if (!allowance.count(q) || allowance[q] > 0) open.push_back(q);
+      }
+      if (open.empty()) {
+        CTL_RETURN_IF_ERROR(tx.Commit());
+        return claimed;
+      }
     }
-    CTL_ASSIGN_OR_RETURN(
-        QueryResult taken,
-        db_->Query("UPDATE cntl_af.cntl_task SET worker_id = ?1, claimed_dt = " + db_->NowSql() +
-                       ", lease_until = " +
-                       db_->NowPlusSql("(SELECT lease_s FROM cntl_af.cntl_worker WHERE worker_id = ?1)") +
-                       " WHERE task_id IN (SELECT task_id FROM cntl_af.cntl_task WHERE worker_id IS NULL"
-                       " AND queue IN (" + in + ") ORDER BY prir, task_id LIMIT ?2" + db_->SkipLocked() +
-                       ") RETURNING " + kTaskColumns,
-                   params));
+    // The free tasks, in claim order; rows other claimers hold are skipped.
+    // `first` numbers the parameters: the limit, then the queues.
+    auto free_tasks = [&](size_t first, bool with_queue) {
+      return "SELECT task_id" + std::string(with_queue ? ", queue" : "") +
+             " FROM cntl_af.cntl_task WHERE worker_id IS NULL AND queue IN (" + Placeholders(first + 1, open.size()) +
+             ") ORDER BY prir, task_id LIMIT ?" + std::to_string(first) + db_->SkipLocked();
+    };
+    std::vector<Value> params{static_cast<int64_t>(slot_names.size())};
+    params.insert(params.end(), open.begin(), open.end());
+    const std::string take = "UPDATE cntl_af.cntl_task SET worker_id = ?1, claimed_dt = " + db_->NowSql() +
+                             ", lease_until = " +
+                             db_->NowPlusSql("(SELECT lease_s FROM cntl_af.cntl_worker WHERE worker_id = ?1)") +
+                             " WHERE task_id IN (";
+    QueryResult taken;
+    if (allowance.empty()) {
+      // Unlimited: one statement takes them.
+      params.insert(params.begin(), worker_id);
+      CTL_ASSIGN_OR_RETURN(taken, db_->Query(take + free_tasks(2, false) + ") RETURNING " + kTaskColumns, params));
+    } else {
+      CTL_ASSIGN_OR_RETURN(QueryResult candidates, db_->Query(free_tasks(1, true), params));
+      std::vector<Value> chosen{worker_id};
+      for (const auto& row : candidates.rows) {
+        auto limit = allowance.find(ValueToString(row[1]));
+        if (limit != allowance.end()) {
+          if (limit->second <= 0) continue;
+          --limit->second;
+        }
+        chosen.push_back(row[0]);
+      }
+      if (chosen.size() > 1) {
+        CTL_ASSIGN_OR_RETURN(taken, db_->Query(take + Placeholders(2, chosen.size() - 1) +
+                                                   ") RETURNING " + kTaskColumns,
+                                               chosen));
+      }
+    }
     for (const auto& row : taken.rows) claimed.push_back(TaskFromRow(row));
     std::sort(claimed.begin(), claimed.end(), [](const TaskRecord& a, const TaskRecord& b) {
       return std::tie(a.prir, a.task_id) < std::tie(b.prir, b.task_id);
@@ -549,15 +634,15 @@ class SqlMetadataStore final : public MetadataStore {
       values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) +
                 " AS BIGINT), CAST(?" + std::to_string(p + 2) + " AS BIGINT), CAST(?" + std::to_string(p + 3) +
                 " AS TEXT), CAST(?" + std::to_string(p + 4) + " AS BIGINT), CAST(?" + std::to_string(p + 5) +
-                " AS BIGINT))";
+                " AS BIGINT), CAST(?" + std::to_string(p + 6) + " AS TEXT))";
       params.insert(params.end(), {task_id, static_cast<int64_t>(res.status), res.message,
-                                   OptInt(res.source_row), OptInt(res.target_row)});
+                                   OptInt(res.source_row), OptInt(res.target_row), OptText(res.end_dt)});
     }
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
         db_->Query("UPDATE cntl_af.cntl_task SET finished = 1, result_status = v.column2,"
                    " result_message = v.column3, source_row = v.column4, target_row = v.column5,"
-                   " finished_dt = " + db_->NowSql() + " FROM (VALUES " + values + ") AS v"
+                   " finished_dt = coalesce(v.column6, " + db_->NowSql() + ") FROM (VALUES " + values + ") AS v"
                    " WHERE cntl_task.task_id = v.column1 AND cntl_task.worker_id = ?" +
                        std::to_string(params.size() + 1) +
                    " AND cntl_task.finished = 0 RETURNING task_id, run_id",
@@ -644,7 +729,7 @@ class SqlMetadataStore final : public MetadataStore {
                          db_->Query("UPDATE cntl_af.cntl_task SET cancel_requested = 1"
                                     " WHERE run_id = ?1 AND worker_id IS NOT NULL AND finished = 0",
                                     {run_id}));
-    if (flagged.changes > 0) CTL_RETURN_IF_ERROR(NotifyOnCommit(kCancelChannel, std::to_string(run_id)));
+    if (flagged.changes > 0) CTL_RETURN_IF_ERROR(NotifyOnCommit(kCancelChannel, kCancelPayloadPrefix + std::to_string(run_id)));
     CTL_RETURN_IF_ERROR(tx.Commit());
     std::vector<TaskRecord> out;
     for (const auto& row : unclaimed.rows) out.push_back(TaskFromRow(row));
@@ -911,7 +996,8 @@ class SqlMetadataStore final : public MetadataStore {
   }
   static constexpr const char* kTaskColumns =
       "task_id, run_id, prcs_nm, attempt, queue, prir, spec, log_path, worker_id, worker_nm, claimed_dt,"
-      " lease_until, cancel_requested, finished, result_status, result_message, source_row, target_row";
+      " lease_until, cancel_requested, finished, result_status, result_message, source_row, target_row,"
+      " finished_dt";
   static TaskRecord TaskFromRow(const std::vector<Value>& row) {
     TaskRecord t;
     t.task_id = std::get<int64_t>(row[0]);
@@ -932,6 +1018,7 @@ class SqlMetadataStore final : public MetadataStore {
     t.result_message = ValueToString(row[15]);
     if (!IsNull(row[16])) t.source_row = std::get<int64_t>(row[16]);
     if (!IsNull(row[17])) t.target_row = std::get<int64_t>(row[17]);
+    t.finished_dt = ValueToString(row[18]);
     return t;
   }
   // A multi-row INSERT in chunks: `row(i, params, extra)` appends row i's
@@ -962,6 +1049,12 @@ class SqlMetadataStore final : public MetadataStore {
   std::string AliveSql(const std::string& alias) const {
     return "CASE WHEN " + alias + ".stopped_dt IS NULL AND " + alias + ".heartbeat_dt >= " +
            db_->NowPlusSql("(-" + alias + ".lease_s)") + " THEN 1 ELSE 0 END";
+  }
+  // "?first, ?first+1, ..." for `count` parameters.
+  static std::string Placeholders(size_t first, size_t count) {
+    std::string out;
+    for (size_t i = 0; i < count; ++i) out += (i ? ", ?" : "?") + std::to_string(first + i);
+    return out;
   }
   static Value OptText(const std::string& s) { return s.empty() ? Value() : Value(s); }
   static std::vector<Value> WithLast(std::vector<Value> params, Value last) {

@@ -116,6 +116,7 @@ class SqliteBackend final : public SqlBackend {
     return "strftime('%Y-%m-%d %H:%M:%f', 'now', printf('%+d seconds', " + param + "))";
   }
   std::string SkipLocked() const override { return ""; }  // BEGIN IMMEDIATE serializes claims
+  std::string ForUpdate() const override { return ""; }
   std::string LogOrder() const override { return "rowid"; }
   Status Notify(const std::string&, const std::string&) override { return Status::Ok(); }
   Result<std::unique_ptr<StoreListener>> Listen(const std::vector<std::string>&) override {
@@ -190,6 +191,8 @@ Status SqliteBackend::Migrate(int64_t version) {
       "CREATE UNIQUE INDEX IF NOT EXISTS cntl_af.cntl_task_attempt ON cntl_task (run_id, prcs_nm, attempt)",
       "CREATE INDEX IF NOT EXISTS cntl_af.cntl_task_free ON cntl_task (queue, prir, task_id) WHERE worker_id IS NULL",
       "CREATE INDEX IF NOT EXISTS cntl_af.cntl_task_finished ON cntl_task (run_id) WHERE finished = 1",
+      "CREATE TABLE IF NOT EXISTS cntl_af.cntl_queue ("
+      " queue TEXT PRIMARY KEY, max_running INTEGER NOT NULL CHECK (max_running >= 0), upt_dt TEXT)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_config_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
       "INSERT OR IGNORE INTO cntl_af.cntl_config_version VALUES (1, 0)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version (version INTEGER NOT NULL, applied_dt TEXT NOT NULL)",

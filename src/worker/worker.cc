@@ -33,6 +33,7 @@ struct Finished {
   TaskRecord task;
   ProcessOutcome outcome;
   int slot = 0;
+  std::string end_dt;  // when the process ended
 };
 
 std::string Describe(const TaskRecord& t) {
@@ -86,12 +87,17 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
   std::unique_ptr<StoreListener> listener;
   if (auto l = store_.Listen({kTaskChannel, kCancelChannel}); l.ok()) listener = std::move(*l);
   std::atomic<bool> stop_listening{false};
+  std::atomic<bool> cancel_notified{false};  // a run of ours may be cancelled
   std::thread listen_thread;
   if (listener) {
     listen_thread = std::thread([&] {
       while (!stop_listening) {
         auto got = listener->Wait(std::chrono::milliseconds(250));
-        if (got.ok() && !got->empty()) mailbox.Wake();
+        if (!got.ok() || got->empty()) continue;
+        for (const auto& payload : *got) {
+          if (payload.rfind(kCancelPayloadPrefix, 0) == 0) cancel_notified = true;
+        }
+        mailbox.Wake();
       }
     });
   }
@@ -117,7 +123,9 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
     }
 
     bool healthy = true;
-    auto cancelled = presence_.MaybeBeat();
+    // A cancel notification makes us beat now: the beat says which of our
+    // attempts to stop.
+    auto cancelled = presence_.MaybeBeat(cancel_notified.exchange(false));
     if (!cancelled.ok()) {
       problem(cancelled.status());
       healthy = false;
@@ -135,7 +143,7 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
     std::vector<std::pair<int64_t, TaskResult>> results;
     for (const auto& f : unreported) {
       results.push_back({f.task_id, TaskResult{f.outcome.status, f.outcome.message, f.outcome.source_row,
-                                               f.outcome.target_row}});
+                                               f.outcome.target_row, f.end_dt}});
     }
     std::vector<std::string> names;
     std::vector<int> slots;
@@ -182,7 +190,7 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
       if (!spec.ok()) {
         // Reported as the attempt's failure, never silently dropped.
         ProcessOutcome bad{AttemptStatus::kFailed, "cannot run the task: " + spec.status().message(), {}, {}};
-        unreported.push_back(Finished{h->task.task_id, h->task, bad, 0});
+        unreported.push_back(Finished{h->task.task_id, h->task, bad, 0, NowTimestamp()});
         continue;
       }
       h->spec = std::move(*spec);
@@ -207,7 +215,7 @@ Status Worker::Run(const std::function<bool()>& stop, const std::function<void(c
         ctx.connections = &connections_;
         ctx.cancel = &raw->cancel;
         ProcessOutcome outcome = RunProcess(ctx);
-        mailbox.Post(Finished{raw->task.task_id, raw->task, std::move(outcome), raw->slot});
+        mailbox.Post(Finished{raw->task.task_id, raw->task, std::move(outcome), raw->slot, NowTimestamp()});
       });
     }
 

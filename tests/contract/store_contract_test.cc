@@ -589,6 +589,47 @@ TEST_P(StoreContract, ConcurrentClaimersNeverShareATask) {
   for (const auto& name : seen) EXPECT_EQ(seen.count(name), 1u) << name;
 }
 
+TEST_P(StoreContract, QueueLimitsHoldAcrossClaimers) {
+  int64_t id = NewRun("2026-01-01");
+  for (int i = 0; i < 6; ++i) Queue(id, "DB" + std::to_string(i), 1, "db");
+  Queue(id, "FREE", 1, "default");
+  ASSERT_TRUE(store_->SetQueueLimit("db", 2).ok());
+  EXPECT_EQ(store_->SetQueueLimit("db", -1).code(), ErrorCode::kInvalid);
+  std::vector<std::unique_ptr<MetadataStore>> stores;
+  for (int w = 0; w < 3; ++w) {
+    stores.push_back(Open());
+    ASSERT_TRUE(stores.back()->RegisterWorker(Worker("w" + std::to_string(w))).ok());
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> claimed_db{0}, claimed_free{0};
+  for (int w = 0; w < 3; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string me = "w" + std::to_string(w);
+      for (int round = 0; round < 20; ++round) {
+        auto got = stores[w]->ClaimTasks(me, {"db", "default"}, {me + "/1", me + "/2"});
+        if (!got.ok()) continue;  // SQLite: busy
+        for (const auto& t : *got) ++(t.queue == "db" ? claimed_db : claimed_free);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed_db.load(), 2);  // never more than the limit
+  EXPECT_EQ(claimed_free.load(), 1);
+  auto queues = store_->ListQueues();
+  ASSERT_TRUE(queues.ok());
+  ASSERT_EQ(queues->size(), 2u);
+  EXPECT_EQ(queues->at(0).queue, "db");
+  EXPECT_EQ(queues->at(0).max_running, 2);
+  EXPECT_EQ(queues->at(0).running, 2);
+  EXPECT_EQ(queues->at(0).queued, 4);
+  EXPECT_FALSE(queues->at(1).max_running.has_value());
+  // Lifting the limit frees the rest.
+  ASSERT_TRUE(store_->SetQueueLimit("db", std::nullopt).ok());
+  auto rest = stores[0]->ClaimTasks("w0", {"db"}, {"a", "b", "c", "d", "e"});
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->size(), 4u);
+}
+
 TEST_P(StoreContract, FinishIsRefusedOnceTheLeaseIsGone) {
   int64_t id = NewRun("2026-01-01");
   Queue(id, "P1", 1);
@@ -598,7 +639,7 @@ TEST_P(StoreContract, FinishIsRefusedOnceTheLeaseIsGone) {
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 2u);
   ASSERT_TRUE(store_->FinishTask(claimed->at(0).task_id, "w1",
-                                 TaskResult{AttemptStatus::kSuccess, "ok", 3, 2}).ok());
+                                 TaskResult{AttemptStatus::kSuccess, "ok", 3, 2, "2026-01-01 00:00:01.500"}).ok());
   EXPECT_EQ(store_->FinishTask(claimed->at(0).task_id, "w1", TaskResult{}).code(), ErrorCode::kConflict);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   auto expired = store_->ExpireLeases();
@@ -607,7 +648,7 @@ TEST_P(StoreContract, FinishIsRefusedOnceTheLeaseIsGone) {
   EXPECT_EQ(expired->at(0).prcs_nm, "P2");
   EXPECT_NE(expired->at(0).result_message.find("worker w1 lost"), std::string::npos)
       << expired->at(0).result_message;
-  Status late = store_->FinishTask(claimed->at(1).task_id, "w1", TaskResult{AttemptStatus::kSuccess, "late", {}, {}});
+  Status late = store_->FinishTask(claimed->at(1).task_id, "w1", TaskResult{AttemptStatus::kSuccess, "late", {}, {}, ""});
   EXPECT_EQ(late.code(), ErrorCode::kConflict);
   EXPECT_NE(late.message().find("refused"), std::string::npos);
   auto taken = store_->TakeFinishedTasks({id});
@@ -615,6 +656,8 @@ TEST_P(StoreContract, FinishIsRefusedOnceTheLeaseIsGone) {
   ASSERT_EQ(taken->size(), 2u);
   EXPECT_EQ(taken->at(0).result_status, 0);
   EXPECT_EQ(taken->at(0).source_row, 3);
+  EXPECT_EQ(taken->at(0).finished_dt, "2026-01-01 00:00:01.500");  // the worker's end time
+  EXPECT_FALSE(taken->at(1).finished_dt.empty());
   EXPECT_EQ(taken->at(1).result_status, 99);
   auto left = store_->ListTasks(id);
   ASSERT_TRUE(left.ok());

@@ -174,6 +174,10 @@ TEST_F(DistributedTest, ThreeWorkersTwoSchedulersSurviveKillsAndADatabaseRestart
                   w1_id + " lost%'"),
             0)
       << Sql("SELECT prcs_nm, status, message FROM cntl_af.cntl_cfg_log WHERE status <> 0").dump(1);
+  // The surviving scheduler saw the database go away and come back.
+  const std::string s2_out = ReadFile(scratch_ + "/.s2.stdout");
+  EXPECT_NE(s2_out.find("database unavailable, retrying"), std::string::npos) << s2_out.substr(0, 3000);
+  EXPECT_NE(s2_out.find("database reachable again"), std::string::npos);
   // The killed scheduler's runs were taken over by the other one.
   EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_strem_run WHERE owner = '" + Host() + ":" +
                   std::to_string(s1) + "' AND status <> 0"),
@@ -234,6 +238,29 @@ TEST_F(DistributedTest, ALateResultFromAWorkerThatLostItsLeaseIsRefused) {
   EXPECT_NE(out.out.find("result refused"), std::string::npos) << out.out;
 }
 
+TEST_F(DistributedTest, CancelStopsAttemptsOnWorkersWithinSeconds) {
+  ApplyDag(1, 3, "30", /*retries=*/2);
+  Start("s", {"scheduler", "--no-local-workers"});
+  Start("w", {"worker", "--slots", "2"});  // the third attempt waits in the queue
+  ASSERT_EQ(Ctl({"trigger", "DAG", "--date", "2026-03-04"}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil("SELECT count(*) FROM cntl_af.cntl_cfg_log WHERE status = 1",
+                        [](int64_t n) { return n == 2; }, 20));
+  const auto asked = std::chrono::steady_clock::now();
+  CliResult cancel = Ctl({"cancel", "1"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
+  ASSERT_TRUE(WaitUntil("SELECT count(*) FROM cntl_af.cntl_strem_run WHERE status = 97",
+                        [](int64_t n) { return n == 1; }, 15));
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  // All three end as failed, none retried, each saying why; no task is left.
+  auto rows = Sql("SELECT status, message FROM cntl_af.cntl_cfg_log ORDER BY prcs_nm");
+  ASSERT_EQ(rows.size(), 3u) << rows.dump(1);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["status"], 99) << row.dump();
+    EXPECT_NE(row["message"].get<std::string>().find("cancel"), std::string::npos) << row.dump();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_task"), 0);
+}
+
 TEST_F(DistributedTest, QueuesRouteProcessesToTheWorkersServingThem) {
   ApplyDag(1, 2, "0", 0);
   ASSERT_EQ(Ctl({"sql", "UPDATE cntl_af.cntl_cfg_prcs SET queue = 'gpu' WHERE prcs_nm = 'P1_2'"}).exit_code, 0);
@@ -254,6 +281,32 @@ TEST_F(DistributedTest, QueuesRouteProcessesToTheWorkersServingThem) {
   CliResult listed = Ctl({"workers"});
   EXPECT_NE(listed.out.find("gpu"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("alive"), std::string::npos);
+}
+
+TEST_F(DistributedTest, AQueueLimitHoldsOverAllWorkers) {
+  ApplyDag(1, 4, "0.4", 0);
+  ASSERT_EQ(Ctl({"sql", "UPDATE cntl_af.cntl_cfg_prcs SET queue = 'db'"}).exit_code, 0);
+  CliResult limited = Ctl({"queue", "limit", "db", "--max-running", "1"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_NE(limited.out.find("at most 1 running"), std::string::npos) << limited.out;
+  EXPECT_EQ(Ctl({"queue", "limit", "db"}).exit_code, 2);  // neither --max-running nor --unlimited
+  Start("s", {"scheduler", "--no-local-workers"});
+  Start("w1", {"worker", "--slots", "2", "--queue", "db"});
+  Start("w2", {"worker", "--slots", "2", "--queue", "db"});
+  ASSERT_EQ(Ctl({"trigger", "DAG", "--date", "2026-03-05"}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil("SELECT count(*) FROM cntl_af.cntl_cfg_log WHERE status = 1",
+                        [](int64_t n) { return n == 1; }, 20));
+  auto listed = Ctl({"queue", "list", "--json"}).Json();
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["max_running"], 1);
+  EXPECT_EQ(listed[0]["running"], 1);
+  ASSERT_TRUE(WaitUntil("SELECT count(*) FROM cntl_af.cntl_cfg_log WHERE status = 0",
+                        [](int64_t n) { return n == 4; }, 30));
+  // One at a time: no two attempts' [start, end] overlap.
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_cfg_log a JOIN cntl_af.cntl_cfg_log b"
+                  " ON a.prcs_nm < b.prcs_nm AND a.start_dt < b.end_dt AND b.start_dt < a.end_dt"),
+            0)
+      << Sql("SELECT prcs_nm, worker_nm, start_dt, end_dt FROM cntl_af.cntl_cfg_log").dump(1);
 }
 
 TEST_F(DistributedTest, TwoSchedulersOnOneScheduleCreateEachRunOnce) {
