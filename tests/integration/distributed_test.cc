@@ -329,6 +329,21 @@ TEST_F(DistributedTest, TwoSchedulersOnOneScheduleCreateEachRunOnce) {
   EXPECT_EQ(Count("SELECT count(DISTINCT owner) FROM cntl_af.cntl_strem_run"), 2);
 }
 
+TEST_F(DistributedTest, ForegroundRunsAndLocalSchedulersWorkOnPostgresToo) {
+  ApplyDag(2, 2, "0", 0);
+  CliResult run = Ctl({"run", "DAG", "--date", "2026-03-06"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  ASSERT_EQ(Ctl({"backfill", "DAG", "--from", "2026-03-07", "--to", "2026-03-08"}).exit_code, 0);
+  CliResult sched = Ctl({"scheduler", "--once", "--workers", "2"});
+  EXPECT_EQ(sched.exit_code, 0) << sched.out << sched.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_strem_run WHERE status = 0"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_cfg_log WHERE status = 0"), 12);
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_task"), 0);  // local workers use no queue
+  // Both registered and, having ended cleanly, are marked stopped.
+  EXPECT_EQ(Count("SELECT count(*) FROM cntl_af.cntl_worker WHERE stopped_dt IS NULL"), 0);
+  EXPECT_EQ(Count("SELECT count(DISTINCT kind) FROM cntl_af.cntl_worker"), 2);
+}
+
 TEST_F(DistributedTest, WorkersAndRemoteOnlySchedulersNeedPostgres) {
   unsetenv("CTLFLOW_DB");
   CliResult w = Ctl({"worker"});
