@@ -231,9 +231,10 @@ tmp_fs=$(findmnt -n -o FSTYPE --target "$tmp" 2>/dev/null || echo "unknown file 
   echo
   echo "- **ctlflow**: \`ctlflow --home H run BENCH_<SHAPE> --date $data_dt --parallel 2 >/dev/null\`,"
   echo "  a foreground run to completion: it opens the store, compiles the plan,"
-  echo "  records every attempt in \`cntl_cfg_log\` (queued, running, success: one"
-  echo "  INSERT and two UPDATEs per task in SQLite, WAL mode, committed by the"
-  echo "  engine loop), writes a log file per attempt, and at the end prints the"
+  echo "  records every attempt in \`cntl_cfg_log\` (queued, running, success: an"
+  echo "  INSERT and two UPDATEs per task in SQLite, WAL mode, written by the engine"
+  echo "  loop as multi-row statements, one transaction per loop iteration), registers"
+  echo "  and heartbeats in \`cntl_worker\`, writes a log file per attempt, and at the end prints the"
   echo "  run's attempt table. The rows were"
   echo "  applied beforehand, untimed, into a fresh home per run. The shapes are"
   echo "  prcs_typ 3 command processes (\`af_path_nm\` \`true\`, empty \`af_parm\`) in one"

@@ -138,7 +138,8 @@ def latency(names_path, runs_path):
     print("| interval | samples | p50 ms | p99 ms | max ms | what it covers |")
     print("|---|---:|---:|---:|---:|---|")
     row("dependency to start: start_dt(next) − end_dt(previous)", gaps,
-        "on the engine loop's thread, in one iteration: the finished attempt's success UPDATE, "
+        "on the engine loop's thread, in one iteration: the finished attempt's success (an UPDATE, "
+        "written with the iteration's other changes), "
         "releasing the next process (queued INSERT) and marking it running (start_dt), all before "
         "that iteration's transaction commits and before any worker is involved")
     row("attempt: end_dt − start_dt", spans,

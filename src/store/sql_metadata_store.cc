@@ -875,6 +875,13 @@ class SqlMetadataStore final : public MetadataStore {
       }
     }
     if (ts.empty()) return Status::Ok();
+    if (ts.size() == 1) {
+      // One row: the plain UPDATE is cheaper to prepare than one FROM VALUES.
+      const AttemptTransition& t = ts[0];
+      AttemptUpdate u{.message = t.message, .source_row = t.source_row, .target_row = t.target_row};
+      if (!t.end_dt.empty()) u.end_dt = t.end_dt;
+      return TransitionAttempt(t.run_id, t.prcs_nm, t.attempt, t.from, t.to, u);
+    }
     std::lock_guard<std::recursive_mutex> lock(mu_);
     constexpr size_t kChunk = 400;  // 8 values a row, well under SQLite's limit
     for (size_t first = 0; first < ts.size(); first += kChunk) {

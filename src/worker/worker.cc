@@ -1,5 +1,6 @@
 #include "worker/worker.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -191,7 +192,17 @@ class WorkerLoop {
                 (r.ok() ? std::string(AttemptStatusName(static_cast<int64_t>(f.outcome.status))) : r.message()));
     }
     unreported_.clear();
-    for (size_t i = 0; i < claimed.size(); ++i) Start(std::move(claimed[i]), slots[i]);
+    // Each claimed task carries the slot name it was given.
+    for (auto& task : claimed) {
+      const size_t i = std::find(names.begin(), names.end(), task.worker_nm) - names.begin();
+      if (i < slots.size()) {
+        Start(std::move(task), slots[i]);
+        continue;
+      }
+      // Never expected; reported, so the attempt is not held forever.
+      ProcessOutcome lost{AttemptStatus::kFailed, "internal error: claimed for unknown slot " + task.worker_nm, {}, {}};
+      unreported_.push_back(Finished{task.task_id, task, lost, 0, NowTimestamp()});
+    }
     return !names.empty() && claimed.size() == names.size();
   }
 
