@@ -522,11 +522,12 @@ Status RunEngine::Enqueue(ActiveRun& run, int node) {
   task.prir = n.process.prir;
   task.spec = EncodeTaskSpec(spec);
   task.log_path = (run.log_dir / (SafeFileName(n.name) + "." + std::to_string(s.attempt) + ".log")).string();
+  const std::string queue = task.queue;
   new_tasks_.push_back(std::move(task));
   s.state = NodeState::kRunning;
   --run.counts.queued;
   ++run.counts.running;
-  Report(run, n.name + " queued for a worker (" + task.queue + ")");
+  Report(run, n.name + " queued for a worker (" + queue + ")");
   return Status::Ok();
 }
 

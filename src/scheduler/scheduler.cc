@@ -67,10 +67,13 @@ Status Scheduler::AdoptOrphans() {
 
 Status Scheduler::Resume(const RunRecord& run, const std::string& previous_owner) {
   // Attempts a worker holds are spared: their results still arrive.
-  std::string why = previous_owner.empty() ? std::string("the process running this attempt") : previous_owner;
+  std::string why = previous_owner == options_.identity
+                        ? std::string("this scheduler lost its metadata store connection")
+                    : previous_owner.empty() ? std::string("the process running this attempt stopped")
+                                             : previous_owner + " stopped";
   CTL_ASSIGN_OR_RETURN(auto interrupted,
                        store_.RecoverInterrupted(run.run_id, "interrupted: " + why +
-                                                                 " stopped before it finished; it will be retried"));
+                                                                 " before it finished; it will be retried"));
   (void)interrupted;
   auto plan = Compile(*config_, run.strem_nm);
   if (!plan.ok()) {
