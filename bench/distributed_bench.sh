@@ -197,7 +197,11 @@ here): Kestra OSS on PostgreSQL saturates near 2,000 executions a minute
 (about 33 a second), and Airflow's task-to-task latency is 1.7–4.3 s.
 Timestamps in the log have millisecond resolution. More workers than cores
 do not add throughput here: the database, the scheduler and the workers
-share the same two cores.
+share the same two cores. A \`perf\` profile of a fan-out run (taken while
+developing, not by this script) showed both cores busy: ctlflow processes
+about 40% (more than half of it in the kernel, spawning processes and
+creating one log file per attempt, which is slow on this ext4 after mass
+deletions), the \`true\` processes about 30%, PostgreSQL about 25%.
 EOF
 cat "$section"
 "$root/bench/write_doc_section.sh" "$root/docs/benchmarks.md" "Distributed workers" "$section"
