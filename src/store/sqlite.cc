@@ -127,6 +127,10 @@ Result<SqliteStmt> SqliteDb::PrepareNext(const char* sql, const char** tail) {
 
 Result<QueryResult> SqliteDb::Query(const std::string& sql, const std::vector<Value>& params) {
   CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, Prepare(sql));
+  return Run(stmt, params);
+}
+
+Result<QueryResult> SqliteDb::Run(SqliteStmt& stmt, const std::vector<Value>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
     CTL_RETURN_IF_ERROR(stmt.Bind(static_cast<int>(i + 1), params[i]));
   }

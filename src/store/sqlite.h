@@ -61,6 +61,8 @@ class SqliteDb {
   Result<SqliteStmt> PrepareNext(const char* sql, const char** tail);
   // Runs one statement with positional parameters and returns every row.
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params = {});
+  // The same for a statement prepared earlier (fresh or reset).
+  Result<QueryResult> Run(SqliteStmt& stmt, const std::vector<Value>& params);
   Status Attach(const std::string& path, const std::string& schema);
   bool IsAttached(const std::string& schema);
 

@@ -1,5 +1,6 @@
 // The embedded backend: one SQLite file attached as schema cntl_af, so the
 // seed's table names (cntl_af.cntl_cfg_prcs, ...) work in user SQL.
+#include <map>
 #include <set>
 #include <thread>
 
@@ -66,7 +67,7 @@ class SqliteBackend final : public SqlBackend {
   const char* Name() const override { return "sqlite"; }
 
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
-    auto r = db_.Query(params.size() > 32 ? SequentialPlaceholders(sql) : sql, params);
+    auto r = params.size() > 32 ? db_.Query(SequentialPlaceholders(sql), params) : Cached(sql, params);
     if (!r.ok() && r.status().message().find("UNIQUE constraint") != std::string::npos) {
       return Status::Conflict(r.status().message());
     }
@@ -125,7 +126,24 @@ class SqliteBackend final : public SqlBackend {
 
  private:
   Status Run(const std::string& sql) { return db_.Exec(sql); }
+
+  // The store's statements are few: each is prepared once and reset after
+  // every use (SQLite re-prepares by itself after a schema change).
+  Result<QueryResult> Cached(const std::string& sql, const std::vector<Value>& params) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      if (cache_.size() >= 500) return db_.Query(sql, params);
+      CTL_ASSIGN_OR_RETURN(SqliteStmt stmt, db_.Prepare(sql));
+      it = cache_.emplace(sql, std::move(stmt)).first;
+    }
+    auto r = db_.Run(it->second, params);
+    (void)it->second.Reset();  // releases its locks and bindings
+    return r;
+  }
+
+  // Declared after db_, so the statements are finalized before the connection closes.
   SqliteDb db_;
+  std::map<std::string, SqliteStmt> cache_;
 };
 
 std::string CreateTableDdl(const TableDef& t) {
