@@ -439,36 +439,51 @@ Status RunEngine::CheckRetries(ActiveRun& run) {
   return Status::Ok();
 }
 
-// Hands queued attempts to free worker slots, oldest first. The attempt is
-// marked running here, on the loop's thread, inside the loop's batch; the
-// worker thread only runs it. The caller submits `start` after the batch
-// has committed, so no process starts before its row says so.
-Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
-  while (options_.remote && !draining_ && !dispatch_.empty()) {
+// The next queued attempt of a live run, oldest first; nullopt when there
+// is none or the engine is draining. Entries of finished, cancelling or
+// already moved nodes are dropped.
+std::optional<std::pair<RunEngine::ActiveRun*, int>> RunEngine::PopQueued() {
+  while (!draining_ && !dispatch_.empty()) {
     auto [run_id, node] = dispatch_.front();
     dispatch_.pop_front();
     auto it = runs_.find(run_id);
     if (it == runs_.end()) continue;
     ActiveRun& run = *it->second;
     if (run.cancelling || run.nodes[node].state != NodeState::kQueued) continue;
-    CTL_RETURN_IF_ERROR(Enqueue(run, node));
+    return std::make_pair(&run, node);
+  }
+  return std::nullopt;
+}
+
+// <log_dir>/<process>.<attempt>.log for the node's current attempt.
+std::string RunEngine::LogPath(const ActiveRun& run, int node) const {
+  const std::string& name = run.plan->nodes()[node].name;
+  return (run.log_dir / (SafeFileName(name) + "." + std::to_string(run.nodes[node].attempt) + ".log")).string();
+}
+
+// Hands queued attempts to free worker slots, oldest first. The attempt is
+// marked running here, on the loop's thread, inside the loop's batch; the
+// worker thread only runs it. The caller submits `start` after the batch
+// has committed, so no process starts before its row says so.
+Status RunEngine::Dispatch(std::vector<std::function<void()>>* start) {
+  if (options_.remote) {
+    for (auto queued = PopQueued(); queued; queued = PopQueued()) {
+      CTL_RETURN_IF_ERROR(Enqueue(*queued->first, queued->second));
+    }
   }
   CTL_RETURN_IF_ERROR(Flush());  // local slots move rows written this iteration
-  while (!draining_ && !dispatch_.empty()) {
+  while (true) {
     auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
     if (free_slot == slot_busy_.end()) break;
-    auto [run_id, node] = dispatch_.front();
-    dispatch_.pop_front();
-    auto it = runs_.find(run_id);
-    if (it == runs_.end()) continue;
-    ActiveRun& run = *it->second;
+    auto queued = PopQueued();
+    if (!queued) break;
+    ActiveRun& run = *queued->first;
+    const int node = queued->second;
     NodeRun& s = run.nodes[node];
-    if (run.cancelling || s.state != NodeState::kQueued) continue;
     const int slot = static_cast<int>(free_slot - slot_busy_.begin()) + 1;
     const PlanNode* n = &run.plan->nodes()[node];
     const int64_t attempt = s.attempt;
-    const std::string log_path =
-        (run.log_dir / (SafeFileName(n->name) + "." + std::to_string(attempt) + ".log")).string();
+    const std::string log_path = LogPath(run, node);
     const std::string worker = options_.worker_name + std::to_string(slot);
     CTL_RETURN_IF_ERROR(store_.TransitionAttempt(run.record.run_id, n->name, attempt,
                                                  AttemptStatus::kQueued, AttemptStatus::kRunning,
@@ -521,7 +536,7 @@ Status RunEngine::Enqueue(ActiveRun& run, int node) {
   task.queue = n.process.queue.empty() ? "default" : n.process.queue;
   task.prir = n.process.prir;
   task.spec = EncodeTaskSpec(spec);
-  task.log_path = (run.log_dir / (SafeFileName(n.name) + "." + std::to_string(s.attempt) + ".log")).string();
+  task.log_path = LogPath(run, node);
   const std::string queue = task.queue;
   new_tasks_.push_back(std::move(task));
   s.state = NodeState::kRunning;

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <atomic>
 #include <string>
@@ -118,6 +119,8 @@ class RunEngine {
   Status CheckWaits(ActiveRun& run);
   Status CheckRetries(ActiveRun& run);
   Status Dispatch(std::vector<std::function<void()>>* start);
+  std::optional<std::pair<ActiveRun*, int>> PopQueued();
+  std::string LogPath(const ActiveRun& run, int node) const;
   Status Apply(Completion done);
   Status Enqueue(ActiveRun& run, int node);
   Status CollectRemote(std::deque<Completion>* done);

@@ -163,19 +163,6 @@ class PgBackend final : public SqlBackend {
   bool tx_failed_ = false;
 };
 
-std::string CreateTableDdl(const TableDef& t, const std::string& now_default) {
-  std::string ddl = "CREATE TABLE IF NOT EXISTS cntl_af." + t.name + " (";
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    ddl += (i ? ", " : "") + ControlColumnDdl(t.columns[i], "bigint", now_default);
-  }
-  if (!t.key.empty()) {
-    ddl += ", PRIMARY KEY (";
-    for (size_t i = 0; i < t.key.size(); ++i) ddl += (i ? ", " : "") + t.key[i];
-    ddl += ")";
-  }
-  return ddl + ")";
-}
-
 Status PgBackend::Migrate(int64_t version) {
   (void)version;  // every step below is idempotent, so any older schema catches up
   // Two processes starting at once migrate one after the other.
@@ -183,7 +170,7 @@ Status PgBackend::Migrate(int64_t version) {
   CTL_RETURN_IF_ERROR(Run("CREATE SCHEMA IF NOT EXISTS cntl_af"));
   const std::string now_default = "(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'))";
   for (const auto& t : ControlTableDefs()) {
-    CTL_RETURN_IF_ERROR(Run(CreateTableDdl(t, now_default)));
+    CTL_RETURN_IF_ERROR(Run(ControlTableDdl(t, "bigint", now_default)));
     for (const auto& c : t.columns) {
       CTL_RETURN_IF_ERROR(Run("ALTER TABLE cntl_af." + t.name + " ADD COLUMN IF NOT EXISTS " +
                               ControlColumnDdl(c, "bigint", now_default)));

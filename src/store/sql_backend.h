@@ -75,7 +75,10 @@ Result<std::unique_ptr<SqlBackend>> OpenSqliteBackend(const std::string& path);
 // goes away; a statement on a lost connection fails with Io.
 Result<std::unique_ptr<SqlBackend>> OpenPostgresBackend(const std::string& url);
 
-// Column DDL shared by both dialects' migrations.
+// DDL shared by both dialects' migrations: one control column, and
+// CREATE TABLE IF NOT EXISTS cntl_af.<table> with its primary key.
+// `now_default` replaces a CURRENT_TIMESTAMP default.
 std::string ControlColumnDdl(const ColumnDef& c, const char* integer_type, const std::string& now_default);
+std::string ControlTableDdl(const TableDef& t, const char* integer_type, const std::string& now_default);
 
 }  // namespace ctlflow

@@ -1,5 +1,6 @@
 // The embedded metadata store: one SQLite file attached as schema cntl_af, so
 // the seed's table names (cntl_af.cntl_cfg_prcs, ...) work in user SQL.
+#include <cassert>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -583,12 +584,8 @@ class SqlMetadataStore final : public MetadataStore {
     for (size_t i = 0; i < claimed.size(); ++i) {
       TaskRecord& t = claimed[i];
       t.worker_nm = slot_names[i];
-      const size_t p = log_params.size();
-      values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) +
-                " AS BIGINT), CAST(?" + std::to_string(p + 2) + " AS TEXT), CAST(?" + std::to_string(p + 3) +
-                " AS BIGINT), CAST(?" + std::to_string(p + 4) + " AS TEXT), CAST(?" + std::to_string(p + 5) +
-                " AS TEXT))";
-      log_params.insert(log_params.end(), {t.run_id, t.prcs_nm, t.attempt, t.log_path, t.worker_nm});
+      AppendTypedRow(&values, &log_params, {"BIGINT", "TEXT", "BIGINT", "TEXT", "TEXT"},
+                     {t.run_id, t.prcs_nm, t.attempt, t.log_path, t.worker_nm});
     }
     CTL_ASSIGN_OR_RETURN(
         QueryResult started,
@@ -630,13 +627,9 @@ class SqlMetadataStore final : public MetadataStore {
     std::vector<Value> params;
     std::string values;
     for (const auto& [task_id, res] : results) {
-      const size_t p = params.size();
-      values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) +
-                " AS BIGINT), CAST(?" + std::to_string(p + 2) + " AS BIGINT), CAST(?" + std::to_string(p + 3) +
-                " AS TEXT), CAST(?" + std::to_string(p + 4) + " AS BIGINT), CAST(?" + std::to_string(p + 5) +
-                " AS BIGINT), CAST(?" + std::to_string(p + 6) + " AS TEXT))";
-      params.insert(params.end(), {task_id, static_cast<int64_t>(res.status), res.message,
-                                   OptInt(res.source_row), OptInt(res.target_row), OptText(res.end_dt)});
+      AppendTypedRow(&values, &params, {"BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT"},
+                     {task_id, static_cast<int64_t>(res.status), res.message, OptInt(res.source_row),
+                      OptInt(res.target_row), OptText(res.end_dt)});
     }
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
@@ -890,15 +883,10 @@ class SqlMetadataStore final : public MetadataStore {
       std::string values;
       for (size_t i = first; i < first + n; ++i) {
         const AttemptTransition& t = ts[i];
-        const size_t p = params.size();
-        values += std::string(values.empty() ? "" : ", ") + "(CAST(?" + std::to_string(p + 1) + " AS BIGINT), CAST(?" +
-                  std::to_string(p + 2) + " AS TEXT), CAST(?" + std::to_string(p + 3) + " AS BIGINT), CAST(?" +
-                  std::to_string(p + 4) + " AS BIGINT), CAST(?" + std::to_string(p + 5) + " AS BIGINT), CAST(?" +
-                  std::to_string(p + 6) + " AS TEXT), CAST(?" + std::to_string(p + 7) + " AS TEXT), CAST(?" +
-                  std::to_string(p + 8) + " AS BIGINT), CAST(?" + std::to_string(p + 9) + " AS BIGINT))";
-        params.insert(params.end(), {t.run_id, t.prcs_nm, t.attempt, static_cast<int64_t>(t.from),
-                                     static_cast<int64_t>(t.to), OptText(t.end_dt), t.message,
-                                     OptInt(t.source_row), OptInt(t.target_row)});
+        AppendTypedRow(&values, &params,
+                       {"BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT"},
+                       {t.run_id, t.prcs_nm, t.attempt, static_cast<int64_t>(t.from), static_cast<int64_t>(t.to),
+                        OptText(t.end_dt), t.message, OptInt(t.source_row), OptInt(t.target_row)});
       }
       CTL_ASSIGN_OR_RETURN(
           QueryResult r,
@@ -1057,6 +1045,22 @@ class SqlMetadataStore final : public MetadataStore {
     return "CASE WHEN " + alias + ".stopped_dt IS NULL AND " + alias + ".heartbeat_dt >= " +
            db_->NowPlusSql("(-" + alias + ".lease_s)") + " THEN 1 ELSE 0 END";
   }
+  // Appends one row to a VALUES list, and its values to `params`. Each
+  // value is CAST to its SQL type, so PostgreSQL reads a NULL as that type.
+  static void AppendTypedRow(std::string* values, std::vector<Value>* params,
+                             std::initializer_list<const char*> types, std::initializer_list<Value> row) {
+    assert(types.size() == row.size());
+    *values += values->empty() ? "(" : ", (";
+    auto type = types.begin();
+    for (const Value& v : row) {
+      params->push_back(v);
+      *values += std::string(type == types.begin() ? "" : ", ") + "CAST(?" + std::to_string(params->size()) +
+                 " AS " + *type + ")";
+      ++type;
+    }
+    *values += ")";
+  }
+
   // "?first, ?first+1, ..." for `count` parameters.
   static std::string Placeholders(size_t first, size_t count) {
     std::string out;

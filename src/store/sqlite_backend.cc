@@ -8,20 +8,6 @@
 
 namespace ctlflow {
 
-std::string ControlColumnDdl(const ColumnDef& c, const char* integer_type, const std::string& now_default) {
-  std::string ddl = c.name + (c.type == ColumnType::kInteger ? std::string(" ") + integer_type : " TEXT");
-  if (!c.nullable) ddl += " NOT NULL";
-  if (!c.default_sql.empty()) {
-    ddl += " DEFAULT " + (c.default_sql == "CURRENT_TIMESTAMP" ? now_default : c.default_sql);
-  }
-  if (c.name == "act_f" || c.name == "catchup") {
-    // Named so the engine's message says what is wrong: "CHECK constraint
-    // failed: column act_f: expected 0 or 1".
-    ddl += " CONSTRAINT \"column " + c.name + ": expected 0 or 1\" CHECK (" + c.name + " IN (0, 1))";
-  }
-  return ddl;
-}
-
 namespace {
 
 class SqliteSleepListener final : public StoreListener {
@@ -146,23 +132,10 @@ class SqliteBackend final : public SqlBackend {
   std::map<std::string, SqliteStmt> cache_;
 };
 
-std::string CreateTableDdl(const TableDef& t) {
-  std::string ddl = "CREATE TABLE IF NOT EXISTS cntl_af." + t.name + " (";
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    ddl += (i ? ", " : "") + ControlColumnDdl(t.columns[i], "INTEGER", "(CURRENT_TIMESTAMP)");
-  }
-  if (!t.key.empty()) {
-    ddl += ", PRIMARY KEY (";
-    for (size_t i = 0; i < t.key.size(); ++i) ddl += (i ? ", " : "") + t.key[i];
-    ddl += ")";
-  }
-  return ddl + ") STRICT";
-}
-
 Status SqliteBackend::Migrate(int64_t version) {
   (void)version;  // every step below is idempotent, so any older schema catches up
   for (const auto& t : ControlTableDefs()) {
-    CTL_RETURN_IF_ERROR(Run(CreateTableDdl(t)));
+    CTL_RETURN_IF_ERROR(Run(ControlTableDdl(t, "INTEGER", "(CURRENT_TIMESTAMP)") + " STRICT"));
     // Columns added by later versions arrive through ALTER TABLE.
     CTL_ASSIGN_OR_RETURN(QueryResult info, db_.Query("PRAGMA cntl_af.table_info(" + t.name + ")"));
     std::set<std::string> existing;

@@ -13,7 +13,6 @@
 
 #include "postgres_server.h"
 #include "store/metadata_store.h"
-#include "store/postgres.h"
 
 namespace ctlflow {
 namespace {
@@ -28,16 +27,9 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
       ASSERT_NE(mkdtemp(tmpl), nullptr);
       dir_ = tmpl;
     } else {
-      const auto& pg = testing::Postgres();
-      ASSERT_TRUE(pg.ok) << pg.error;
-      setenv("PGPASSWORD", pg.password.c_str(), 1);
-      static std::atomic<int> counter{0};
-      const std::string db = "contract_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-      auto admin = PgConn::Connect(pg.Url("postgres"));
-      ASSERT_TRUE(admin.ok()) << admin.status().message();
-      auto created = admin->Exec("CREATE DATABASE " + db);
-      ASSERT_TRUE(created.ok()) << created.status().message();
-      url_ = pg.Url(db);
+      std::string error;
+      url_ = testing::CreateDatabase("contract", &error);
+      ASSERT_FALSE(url_.empty()) << error;
     }
     store_ = Open();
     ASSERT_NE(store_, nullptr);

@@ -7,13 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "harness.h"
 #include "postgres_server.h"
-#include "store/postgres.h"
 
 namespace ctlflow::testing {
 namespace {
@@ -22,16 +20,9 @@ class DistributedTest : public CtlflowTest {
  protected:
   void SetUp() override {
     CtlflowTest::SetUp();
-    const PostgresServer& pg = Postgres();
-    ASSERT_TRUE(pg.ok) << pg.error;
-    setenv("PGPASSWORD", pg.password.c_str(), 1);
-    static std::atomic<int> counter{0};
-    const std::string db = "dist_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-    auto admin = PgConn::Connect(pg.Url("postgres"));
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    auto created = admin->Exec("CREATE DATABASE " + db);
-    ASSERT_TRUE(created.ok()) << created.status().message();
-    url_ = pg.Url(db);
+    std::string error;
+    url_ = CreateDatabase("dist", &error);
+    ASSERT_FALSE(url_.empty()) << error;
     // Every ctlflow the test starts uses this database.
     setenv("CTLFLOW_DB", url_.c_str(), 1);
   }

@@ -1,11 +1,14 @@
 #include "postgres_server.h"
 
+#include "store/postgres.h"
+
 #include <glob.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -139,5 +142,23 @@ static const Server& TheServer() {
 const PostgresServer& Postgres() { return TheServer().info(); }
 
 bool RestartPostgres() { return TheServer().Restart(); }
+
+std::string CreateDatabase(const std::string& prefix, std::string* error) {
+  const PostgresServer& pg = Postgres();
+  if (!pg.ok) {
+    *error = pg.error;
+    return "";
+  }
+  setenv("PGPASSWORD", pg.password.c_str(), 1);
+  static std::atomic<int> counter{0};
+  const std::string db = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  auto admin = PgConn::Connect(pg.Url("postgres"));
+  auto created = admin.ok() ? admin->Exec("CREATE DATABASE " + db) : Result<QueryResult>(admin.status());
+  if (!created.ok()) {
+    *error = created.status().message();
+    return "";
+  }
+  return pg.Url(db);
+}
 
 }  // namespace ctlflow::testing

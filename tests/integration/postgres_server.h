@@ -19,6 +19,10 @@ struct PostgresServer {
 
 // Starts the server once per process; later calls return the same one.
 const PostgresServer& Postgres();
+// Creates an empty database <prefix>_<pid>_<n> on the server and returns
+// its URL; sets PGPASSWORD for this process and the ctlflow processes it
+// starts. Returns "" and sets *error when that fails.
+std::string CreateDatabase(const std::string& prefix, std::string* error);
 // Stops the server (fast: clients are disconnected) and starts it again on
 // the same port; false if that failed.
 bool RestartPostgres();
