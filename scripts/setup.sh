@@ -9,9 +9,19 @@ packages=(
   libpq-dev postgresql                            # PostgreSQL client; a server for the tests
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev # apply/export, JSON, command line
   libgtest-dev libgmock-dev                       # tests
+  libcurl4-openssl-dev libssl-dev                 # S3 object storage (SigV4 over libcurl)
+  libthrift-dev libsnappy-dev libzstd-dev         # Parquet: footer (Thrift compact), page codecs
+  libavro-dev                                     # Iceberg manifests (Avro)
   tzdata ca-certificates
   jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas  # prcs_typ 1 notebook
 )
+
+# Node.js runs the independent readers the tests check our files with
+# (DuckDB, icebird) and the S3 server (s3rver); a machine that already has
+# a Node.js with npm (e.g. from NodeSource) keeps it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

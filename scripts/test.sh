@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 start=$(date +%s)
+echo "== npm packages for the tests (tests/js)"
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 
 echo "== build"
 bash scripts/build.sh
