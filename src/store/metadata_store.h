@@ -178,6 +178,13 @@ struct TaskResult {
   std::string end_dt;  // when it ended, on the worker ("" = when reported)
 };
 
+// A row of iceberg_tables, the layout of Iceberg's JDBC catalog, so that
+// Spark or Trino pointed at the same database see ctlflow's tables.
+struct IcebergTableRow {
+  std::string catalog_name, table_namespace, table_name;
+  std::string metadata_location, previous_metadata_location;
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -307,6 +314,23 @@ class MetadataStore {
   virtual Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& filter) = 0;
   // Whether prcs_nm has a successful attempt for data_dt (in any run).
   virtual Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) = 0;
+
+  // The Iceberg catalog (src/lakehouse/store_catalog.h wraps these).
+  virtual Result<std::vector<IcebergTableRow>> ListIcebergTables(const std::string& catalog_name) = 0;
+  virtual Result<std::optional<IcebergTableRow>> LoadIcebergTable(const std::string& catalog_name,
+                                                                  const std::string& table_namespace,
+                                                                  const std::string& table_name) = 0;
+  // Compare-and-set of a table's metadata location, holding the row (or the
+  // database's write lock) from the check to the update: when the current
+  // location is `expected` ("" = the table must not exist), `write` runs and
+  // the location it returns is recorded, `expected` becoming the previous
+  // one. Conflict, without calling `write`, when the location has moved.
+  virtual Status CommitIcebergTable(const std::string& catalog_name, const std::string& table_namespace,
+                                    const std::string& table_name, const std::string& expected,
+                                    const std::function<Result<std::string>()>& write) = 0;
+  // NotFound when the table is not registered.
+  virtual Status DropIcebergTable(const std::string& catalog_name, const std::string& table_namespace,
+                                  const std::string& table_name) = 0;
 };
 
 // Notification channels: a task was queued (payload: queue), a task

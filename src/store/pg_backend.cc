@@ -218,6 +218,14 @@ Status PgBackend::Migrate(int64_t version) {
       "INSERT INTO cntl_af.cntl_config_version VALUES (1, 0) ON CONFLICT DO NOTHING",
       "CREATE OR REPLACE FUNCTION cntl_af.cntl_bump_config_version() RETURNS trigger LANGUAGE plpgsql AS "
       "$$ BEGIN UPDATE cntl_af.cntl_config_version SET version = version + 1 WHERE id = 1; RETURN NULL; END $$",
+      // Version 4: the Iceberg catalog, in the JDBC catalog's layout.
+      "CREATE TABLE IF NOT EXISTS cntl_af.iceberg_tables ("
+      " catalog_name varchar(255) NOT NULL, table_namespace varchar(255) NOT NULL, table_name varchar(255) NOT NULL,"
+      " metadata_location varchar(1000), previous_metadata_location varchar(1000), iceberg_type varchar(5),"
+      " PRIMARY KEY (catalog_name, table_namespace, table_name))",
+      "CREATE TABLE IF NOT EXISTS cntl_af.iceberg_namespace_properties ("
+      " catalog_name varchar(255) NOT NULL, namespace varchar(255) NOT NULL, property_key varchar(255) NOT NULL,"
+      " property_value varchar(1000), PRIMARY KEY (catalog_name, namespace, property_key))",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version (version bigint NOT NULL, applied_dt text NOT NULL)",
   };
   for (const char* sql : statements) CTL_RETURN_IF_ERROR(Run(sql));

@@ -19,7 +19,7 @@ namespace {
 // Bumped whenever the schema gains a table or column.
 // Version 2: cntl_conn. Version 3: cntl_worker, cntl_task,
 // cntl_config_version, cntl_cfg_prcs.queue, cntl_cfg_log.queued_dt.
-constexpr int64_t kSchemaVersion = 3;
+constexpr int64_t kSchemaVersion = 4;
 constexpr const char* kSchema = "cntl_af";
 
 // BEGIN ... COMMIT, rolled back unless committed. Inside an open
@@ -70,6 +70,16 @@ class Tx {
   bool open_ = false;
   bool joined_ = false;
 };
+
+// iceberg_tables as Iceberg's JDBC catalog lays it out (catalog V1 schema).
+constexpr const char* kIcebergSelect =
+    "SELECT catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location"
+    " FROM cntl_af.iceberg_tables";
+
+IcebergTableRow IcebergRow(const std::vector<Value>& row) {
+  return {ValueToString(row[0]), ValueToString(row[1]), ValueToString(row[2]),
+          IsNull(row[3]) ? "" : ValueToString(row[3]), IsNull(row[4]) ? "" : ValueToString(row[4])};
+}
 
 class SqlMetadataStore final : public MetadataStore {
  public:
@@ -981,8 +991,87 @@ class SqlMetadataStore final : public MetadataStore {
                                    {prcs_nm, data_dt}));
     return !r.rows.empty();
   }
+  Result<std::vector<IcebergTableRow>> ListIcebergTables(const std::string& catalog_name) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query(std::string(kIcebergSelect) +
+                                        " WHERE catalog_name = ?1 ORDER BY table_namespace, table_name",
+                                    {catalog_name}));
+    std::vector<IcebergTableRow> out;
+    for (const auto& row : r.rows) out.push_back(IcebergRow(row));
+    return out;
+  }
+
+  Result<std::optional<IcebergTableRow>> LoadIcebergTable(const std::string& catalog_name,
+                                                          const std::string& table_namespace,
+                                                          const std::string& table_name) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return LoadIcebergLocked(catalog_name, table_namespace, table_name, "");
+  }
+
+  Status CommitIcebergTable(const std::string& catalog_name, const std::string& table_namespace,
+                            const std::string& table_name, const std::string& expected,
+                            const std::function<Result<std::string>()>& write) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    const std::string table = table_namespace + "." + table_name;
+    Tx tx(*db_, depth_, pending_notify_);
+    CTL_RETURN_IF_ERROR(tx.Begin());
+    CTL_ASSIGN_OR_RETURN(std::optional<IcebergTableRow> current,
+                         LoadIcebergLocked(catalog_name, table_namespace, table_name, db_->ForUpdate()));
+    const std::string now = current ? current->metadata_location : "";
+    if (now != expected) {
+      if (expected.empty()) return Status::Conflict("Iceberg table " + table + " already exists at " + now);
+      if (!current) return Status::Conflict("Iceberg table " + table + " is no longer registered");
+      return Status::Conflict("Iceberg table " + table + " moved on to " + now + " (expected " + expected +
+                              "); another writer committed first");
+    }
+    CTL_ASSIGN_OR_RETURN(std::string location, write());
+    if (!current) {
+      CTL_ASSIGN_OR_RETURN(QueryResult r,
+                           db_->Query("INSERT INTO cntl_af.iceberg_tables (catalog_name, table_namespace,"
+                                      " table_name, metadata_location, previous_metadata_location,"
+                                      " iceberg_type) VALUES (?1, ?2, ?3, ?4, NULL, 'TABLE')",
+                                      {catalog_name, table_namespace, table_name, location}));
+      (void)r;
+    } else {
+      CTL_ASSIGN_OR_RETURN(QueryResult r,
+                           db_->Query("UPDATE cntl_af.iceberg_tables SET metadata_location = ?4,"
+                                      " previous_metadata_location = ?5 WHERE catalog_name = ?1 AND"
+                                      " table_namespace = ?2 AND table_name = ?3 AND metadata_location = ?5",
+                                      {catalog_name, table_namespace, table_name, location, expected}));
+      if (r.changes != 1) return Status::Conflict("Iceberg table " + table + " moved on during the commit");
+    }
+    return tx.Commit();
+  }
+
+  Status DropIcebergTable(const std::string& catalog_name, const std::string& table_namespace,
+                          const std::string& table_name) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("DELETE FROM cntl_af.iceberg_tables WHERE catalog_name = ?1 AND"
+                                    " table_namespace = ?2 AND table_name = ?3",
+                                    {catalog_name, table_namespace, table_name}));
+    if (r.changes != 1) {
+      return Status::NotFound("no Iceberg table " + table_namespace + "." + table_name + " in catalog " +
+                              catalog_name);
+    }
+    return Status::Ok();
+  }
 
  private:
+  Result<std::optional<IcebergTableRow>> LoadIcebergLocked(const std::string& catalog_name,
+                                                           const std::string& table_namespace,
+                                                           const std::string& table_name,
+                                                           const std::string& suffix) {
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query(std::string(kIcebergSelect) +
+                                        " WHERE catalog_name = ?1 AND table_namespace = ?2 AND"
+                                        " table_name = ?3" + suffix,
+                                    {catalog_name, table_namespace, table_name}));
+    if (r.rows.empty()) return std::optional<IcebergTableRow>();
+    return std::optional<IcebergTableRow>(IcebergRow(r.rows[0]));
+  }
+
   template <typename T>
   static void TrimToLimit(std::vector<T>* rows, int64_t limit) {
     if (limit > 0 && rows->size() > static_cast<size_t>(limit)) {

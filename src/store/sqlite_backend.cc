@@ -186,6 +186,14 @@ Status SqliteBackend::Migrate(int64_t version) {
       " queue TEXT PRIMARY KEY, max_running INTEGER NOT NULL CHECK (max_running >= 0), upt_dt TEXT)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_config_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
       "INSERT OR IGNORE INTO cntl_af.cntl_config_version VALUES (1, 0)",
+      // Version 4: the Iceberg catalog, in the JDBC catalog's layout.
+      "CREATE TABLE IF NOT EXISTS cntl_af.iceberg_tables ("
+      " catalog_name TEXT NOT NULL, table_namespace TEXT NOT NULL, table_name TEXT NOT NULL,"
+      " metadata_location TEXT, previous_metadata_location TEXT, iceberg_type TEXT,"
+      " PRIMARY KEY (catalog_name, table_namespace, table_name))",
+      "CREATE TABLE IF NOT EXISTS cntl_af.iceberg_namespace_properties ("
+      " catalog_name TEXT NOT NULL, namespace TEXT NOT NULL, property_key TEXT NOT NULL,"
+      " property_value TEXT, PRIMARY KEY (catalog_name, namespace, property_key))",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version (version INTEGER NOT NULL, applied_dt TEXT NOT NULL)",
   };
   for (const char* sql : statements) CTL_RETURN_IF_ERROR(Run(sql));
