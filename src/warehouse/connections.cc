@@ -129,26 +129,120 @@ Status TestPostgres(const ConnectionDef& d, const std::string& secret) {
 
 }  // namespace
 
-Result<std::unique_ptr<WarehouseConnection>> ConnectionRegistry::Open(const std::string& conn_nm) const {
+Result<ConnectionDef> ConnectionRegistry::Find(const std::string& conn_nm) const {
   std::vector<ConnectionDef> stored;
   if (store_ != nullptr) {
     CTL_ASSIGN_OR_RETURN(stored, store_->ListConnections());
   }
   for (const auto& d : EffectiveConnections(stored)) {
-    if (d.conn_nm != conn_nm) continue;
-    if (d.conn_typ == "sqlite") return OpenSqliteWarehouse(ConnectionPath(d, home_));
-    if (d.conn_typ == "postgres") {
-      CTL_ASSIGN_OR_RETURN(std::string secret, ResolveSecret(d));
-      auto wh = OpenPostgresWarehouse(d.url, secret);
-      if (!wh.ok()) return wh.status().WithContext("connection " + conn_nm + " (" + MaskUrl(d.url) + ")");
-      return wh;
-    }
-    if (d.conn_typ == "lakehouse") {
-      return Status::Invalid("connection " + conn_nm + " is a lakehouse (files), not a SQL warehouse");
-    }
-    return Status::Invalid("connection " + conn_nm + " is " + d.conn_typ + ", not a SQL warehouse");
+    if (d.conn_nm == conn_nm) return d;
   }
   return Status::NotFound("unknown connection '" + conn_nm + "'; add it with ctlflow connection add");
+}
+
+Result<std::unique_ptr<WarehouseConnection>> ConnectionRegistry::Open(const std::string& conn_nm) const {
+  CTL_ASSIGN_OR_RETURN(ConnectionDef d, Find(conn_nm));
+  if (d.conn_typ == "sqlite") return OpenSqliteWarehouse(ConnectionPath(d, home_));
+  if (d.conn_typ == "postgres") {
+    CTL_ASSIGN_OR_RETURN(std::string secret, ResolveSecret(d));
+    auto wh = OpenPostgresWarehouse(d.url, secret);
+    if (!wh.ok()) return wh.status().WithContext("connection " + conn_nm + " (" + MaskUrl(d.url) + ")");
+    return wh;
+  }
+  if (d.conn_typ == "lakehouse") {
+    return Status::Invalid("connection " + conn_nm + " is a lakehouse (files), not a SQL warehouse");
+  }
+  return Status::Invalid("connection " + conn_nm + " is " + d.conn_typ + ", not a SQL warehouse");
+}
+
+namespace {
+
+// "a=1&b=2" -> {a: 1, b: 2}, with %XX decoded.
+Result<std::map<std::string, std::string>> ParseQuery(const std::string& query, const std::string& what) {
+  std::map<std::string, std::string> out;
+  auto decode = [](const std::string& in) {
+    std::string o;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+        o += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        o += in[i];
+      }
+    }
+    return o;
+  };
+  size_t pos = 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    pos = amp == std::string::npos ? query.size() : amp + 1;
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    if (eq == std::string::npos) return Status::Invalid(what + ": '" + part + "' in the URL's query is not key=value");
+    out[part.substr(0, eq)] = decode(part.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<LakehouseLocation> ResolveLakehouse(const ConnectionDef& d, const std::string& home) {
+  const std::string what = "connection " + d.conn_nm;
+  LakehouseLocation loc;
+  if (d.url.rfind("s3://", 0) != 0) {
+    loc.root = "file://" + ConnectionPath(d, home);
+    while (loc.root.size() > 8 && loc.root.back() == '/') loc.root.pop_back();
+    return loc;
+  }
+  size_t q = d.url.find('?');
+  loc.root = d.url.substr(0, q);
+  while (!loc.root.empty() && loc.root.back() == '/') loc.root.pop_back();
+  if (loc.root.size() <= 5) return Status::Invalid(what + ": the URL names no bucket; use s3://BUCKET/PREFIX");
+  if (q != std::string::npos) {
+    CTL_ASSIGN_OR_RETURN(auto query, ParseQuery(d.url.substr(q + 1), what));
+    for (const auto& [key, value] : query) {
+      if (key == "endpoint") loc.s3.endpoint = value;
+      else if (key == "region") loc.s3.region = value;
+      else if (key == "access_key") loc.s3.access_key = value;
+      else if (key == "path_style") {
+        if (value != "0" && value != "1") return Status::Invalid(what + ": path_style must be 1 or 0, not '" + value + "'");
+        loc.s3.path_style = value == "1";
+      } else if (key == "part_size_mb") {
+        char* end = nullptr;
+        long mb = std::strtol(value.c_str(), &end, 10);
+        if (end == value.c_str() || *end != '\0' || mb < 5 || mb > 5000) {
+          return Status::Invalid(what + ": part_size_mb must be a number from 5 to 5000, not '" + value + "'");
+        }
+        loc.s3.part_size = static_cast<int64_t>(mb) << 20;
+      } else {
+        return Status::Invalid(what + ": unknown URL option '" + key +
+                               "'; known: endpoint, region, access_key, path_style, part_size_mb");
+      }
+    }
+  }
+  if (loc.s3.access_key.empty()) {
+    const char* env = std::getenv("AWS_ACCESS_KEY_ID");
+    if (env != nullptr) loc.s3.access_key = env;
+  }
+  CTL_ASSIGN_OR_RETURN(loc.s3.secret_key, ResolveSecret(d));
+  if (loc.s3.secret_key.empty()) {
+    const char* env = std::getenv("AWS_SECRET_ACCESS_KEY");
+    if (env != nullptr) loc.s3.secret_key = env;
+  }
+  if (loc.s3.access_key.empty() || loc.s3.secret_key.empty()) {
+    return Status::Invalid(what + ": an s3:// lakehouse needs access_key=ID in the URL (or AWS_ACCESS_KEY_ID)"
+                           " and the secret key from --password-env or --password-file");
+  }
+  return loc;
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenLakehouseStore(const ConnectionDef& d, const std::string& home) {
+  CTL_ASSIGN_OR_RETURN(LakehouseLocation loc, ResolveLakehouse(d, home));
+  auto store = OpenObjectStore(loc.root, loc.s3);
+  if (!store.ok()) return store.status().WithContext("connection " + d.conn_nm);
+  return store;
 }
 
 Status TestConnection(const ConnectionDef& d, const std::string& home) {
@@ -160,19 +254,15 @@ Status TestConnection(const ConnectionDef& d, const std::string& home) {
     (void)r;
     return Status::Ok();
   }
-  if (d.url.rfind("s3://", 0) == 0) {
-    return Status::Invalid("connection " + d.conn_nm + ": s3:// lakehouses are not available in this version");
-  }
-  fs::path dir = ConnectionPath(d, home);
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::NotFound("connection " + d.conn_nm + ": no folder " + dir.string());
-  fs::path probe = dir / (".ctlflow-probe-" + std::to_string(getpid()));
-  {
-    std::ofstream out(probe);
-    out << "probe\n";
-    if (!out.flush()) return Status::Io("connection " + d.conn_nm + ": cannot write in " + dir.string());
-  }
-  fs::remove(probe, ec);
+  // A lakehouse: write, read back and delete a probe object.
+  CTL_ASSIGN_OR_RETURN(auto store, OpenLakehouseStore(d, home));
+  const std::string probe = ".ctlflow-probe-" + std::to_string(getpid());
+  auto fail = [&](const Status& st) { return st.WithContext("connection " + d.conn_nm + " (" + store->Root() + ")"); };
+  if (Status st = store->Put(probe, "probe\n"); !st.ok()) return fail(st);
+  auto back = store->Get(probe);
+  if (!back.ok()) return fail(back.status());
+  if (Status st = store->Delete(probe); !st.ok()) return fail(st);
+  if (*back != "probe\n") return Status::Io("connection " + d.conn_nm + ": the probe object read back differently");
   return Status::Ok();
 }
 

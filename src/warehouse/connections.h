@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "common/strings.h"  // MaskSecrets
+#include "objstore/object_store.h"
 #include "store/metadata_store.h"
 
 namespace ctlflow {
@@ -43,5 +44,18 @@ Status TestConnection(const ConnectionDef& def, const std::string& home);
 
 // Where a sqlite/lakehouse connection's files are, given the home.
 std::string ConnectionPath(const ConnectionDef& def, const std::string& home);
+
+// A lakehouse URL is file://FOLDER (relative to the home, or absolute) or
+//   s3://BUCKET[/PREFIX][?endpoint=http://host:port&region=R&access_key=ID&path_style=1|0]
+// with the secret access key from the connection's password (--password-env
+// or --password-file). The access key id may also come from
+// AWS_ACCESS_KEY_ID. The root URL has the query removed.
+struct LakehouseLocation {
+  std::string root;  // "file:///abs/folder" or "s3://bucket/prefix"
+  S3Options s3;      // for s3:// only
+};
+Result<LakehouseLocation> ResolveLakehouse(const ConnectionDef& def, const std::string& home);
+// Opens the lakehouse's object store (creating a file:// folder).
+Result<std::unique_ptr<ObjectStore>> OpenLakehouseStore(const ConnectionDef& def, const std::string& home);
 
 }  // namespace ctlflow

@@ -123,6 +123,10 @@ class ConnectionRegistry {
   explicit ConnectionRegistry(std::string home, MetadataStore* store = nullptr)
       : home_(std::move(home)), store_(store) {}
   Result<std::unique_ptr<WarehouseConnection>> Open(const std::string& conn_nm) const;
+  // The effective definition of a connection of any type; NotFound names it.
+  Result<ConnectionDef> Find(const std::string& conn_nm) const;
+  const std::string& home() const { return home_; }
+  MetadataStore* store() const { return store_; }
 
  private:
   std::string home_;
