@@ -82,6 +82,7 @@ struct ParquetWriterOptions {
   ParquetCodec codec = ParquetCodec::kZstd;
   int zstd_level = 1;
   bool dictionary = true;                 // falls back to PLAIN when a dictionary grows too large
+  int64_t dictionary_bytes = 1LL << 20;   // a column chunk's dictionary limit before that fallback
   int64_t row_group_bytes = 64LL << 20;   // encoded size at which a row group is flushed
   int64_t page_bytes = 1LL << 20;
   std::string created_by = "ctlflow";
