@@ -15,7 +15,7 @@ namespace ctlflow {
 class StringArena {
  public:
   std::string_view Add(std::string_view s) {
-    if (s.size() > capacity_ - used_) {
+    if (blocks_.empty() || s.size() > capacity_ - used_) {
       capacity_ = std::max<size_t>(kBlockBytes, s.size());
       blocks_.push_back(std::make_unique<char[]>(capacity_));
       used_ = 0;

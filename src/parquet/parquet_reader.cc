@@ -236,6 +236,24 @@ Status DecodeValues(const Leaf& leaf, Output output, int32_t encoding, const uin
       }
       return Status::Ok();
     }
+    case kEncByteStreamSplit: {
+      // Byte k of value i is at k * count + i; regathering gives PLAIN.
+      size_t width = 0;
+      switch (leaf.physical) {
+        case kPhysInt32: case kPhysFloat: width = 4; break;
+        case kPhysInt64: case kPhysDouble: width = 8; break;
+        case kPhysFixedLenByteArray: width = static_cast<size_t>(leaf.type_length); break;
+        default: break;
+      }
+      if (width == 0) break;
+      if (count > size / width) return Corrupt("BYTE_STREAM_SPLIT data is shorter than its values");
+      std::string plain(count * width, '\0');
+      for (size_t i = 0; i < count; ++i) {
+        for (size_t k = 0; k < width; ++k) plain[i * width + k] = static_cast<char>(data[k * count + i]);
+      }
+      return DecodePlain(leaf, output, reinterpret_cast<const uint8_t*>(plain.data()), plain.size(),
+                         count, out);
+    }
     case kEncDeltaLengthByteArray:
     case kEncDeltaByteArray: {
       if (leaf.physical != kPhysByteArray && leaf.physical != kPhysFixedLenByteArray) break;
