@@ -1,7 +1,10 @@
 #include "parquet/compression.h"
 
 #include <snappy.h>
+#include <zlib.h>
 #include <zstd.h>
+
+#include <limits>
 
 namespace ctlflow {
 
@@ -10,6 +13,33 @@ namespace {
 // Far above any page a writer produces; stops a corrupt header from making
 // us allocate gigabytes.
 constexpr int64_t kMaxPageBytes = 1LL << 30;
+
+// An inflate stream that is always ended, whichever way decoding exits.
+class Inflater {
+ public:
+  Inflater() { ok_ = inflateInit2(&stream_, 15 + 32) == Z_OK; }  // +32: gzip or zlib header
+  ~Inflater() {
+    if (ok_) inflateEnd(&stream_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  // Inflates all of `input` into exactly out->size() bytes.
+  bool Run(std::string_view input, std::string* out) {
+    if (!ok_) return false;
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    stream_.avail_in = static_cast<uInt>(input.size());
+    stream_.next_out = reinterpret_cast<Bytef*>(out->data());
+    stream_.avail_out = static_cast<uInt>(out->size());
+    const int rc = inflate(&stream_, Z_FINISH);
+    return (rc == Z_STREAM_END || (rc == Z_BUF_ERROR && stream_.avail_in == 0)) &&
+           stream_.avail_out == 0;
+  }
+
+ private:
+  z_stream stream_{};
+  bool ok_ = false;
+};
 
 }  // namespace
 
@@ -107,9 +137,16 @@ Status DecompressPage(int32_t codec, std::string_view input, int64_t uncompresse
       }
       return Status::Ok();
     }
+    case kCodecGzip: {
+      if (input.size() > std::numeric_limits<uInt>::max()) return Status::Invalid("gzip page too large");
+      out->resize(expected);
+      Inflater inflater;
+      if (!inflater.Run(input, out)) return Status::Invalid("gzip page is corrupt or has the wrong size");
+      return Status::Ok();
+    }
     default:
       return Status::Invalid("unsupported compression codec " + std::to_string(codec) +
-                             " (supported: uncompressed, snappy, zstd)");
+                             " (supported: uncompressed, snappy, gzip, zstd)");
   }
 }
 

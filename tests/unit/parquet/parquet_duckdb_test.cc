@@ -86,6 +86,7 @@ TEST(ParquetDuckDb, WeReadWhatDuckDbWrites) {
       {"zstd", "COMPRESSION zstd"},
       {"snappy", "COMPRESSION snappy"},
       {"uncompressed", "COMPRESSION uncompressed"},
+      {"gzip", "COMPRESSION gzip"},
       {"v2", "PARQUET_VERSION v2"},
       {"v2_zstd", "PARQUET_VERSION v2, COMPRESSION zstd"},
       {"v2_uncompressed", "PARQUET_VERSION v2, COMPRESSION uncompressed"},
