@@ -138,10 +138,12 @@ Status DecompressPage(int32_t codec, std::string_view input, int64_t uncompresse
       return Status::Ok();
     }
     case kCodecGzip: {
-      if (input.size() > std::numeric_limits<uInt>::max()) return Status::Invalid("gzip page too large");
+      if (input.size() > std::numeric_limits<uInt>::max())
+        return Status::Invalid("gzip page too large");
       out->resize(expected);
       Inflater inflater;
-      if (!inflater.Run(input, out)) return Status::Invalid("gzip page is corrupt or has the wrong size");
+      if (!inflater.Run(input, out))
+        return Status::Invalid("gzip page is corrupt or has the wrong size");
       return Status::Ok();
     }
     default:

@@ -203,7 +203,8 @@ int64_t DecodeDeltaBinaryPacked(const uint8_t* data, size_t size, size_t max_val
       if (size - pos < bytes) return -1;
       const uint8_t* base = data + pos;
       for (uint64_t j = 0; j < per_miniblock && remaining > 0; ++j) {
-        const uint64_t delta = width == 0 ? 0 : ReadBits(base, j * static_cast<uint64_t>(width), width);
+        const uint64_t delta =
+            width == 0 ? 0 : ReadBits(base, j * static_cast<uint64_t>(width), width);
         value += min_delta + delta;  // wraps like the writer's two's complement arithmetic
         out->push_back(static_cast<int64_t>(value));
         --remaining;

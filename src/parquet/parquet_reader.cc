@@ -50,10 +50,14 @@ uint64_t LoadLe64(const uint8_t* p) {
 
 int64_t ConvertInt(Conversion c, int64_t v) {
   switch (c) {
-    case Conversion::kUint32: return static_cast<int64_t>(static_cast<uint32_t>(v));
-    case Conversion::kMillis: return static_cast<int64_t>(static_cast<uint64_t>(v) * 1000);
-    case Conversion::kNanos: return v >= 0 ? v / 1000 : -((-(v + 1)) / 1000) - 1;  // floor
-    default: return v;
+    case Conversion::kUint32:
+      return static_cast<int64_t>(static_cast<uint32_t>(v));
+    case Conversion::kMillis:
+      return static_cast<int64_t>(static_cast<uint64_t>(v) * 1000);
+    case Conversion::kNanos:
+      return v >= 0 ? v / 1000 : -((-(v + 1)) / 1000) - 1;  // floor
+    default:
+      return v;
   }
 }
 
@@ -80,12 +84,11 @@ bool BigEndianToInt(const uint8_t* p, size_t n, int64_t* out) {
 Status Corrupt(const std::string& what) { return Status::Invalid(what); }
 
 // PLAIN values of `leaf`, appended to the vector `out` uses.
-Status DecodePlain(const Leaf& leaf, Output output, const uint8_t* data, size_t size,
-                   size_t count, ColumnData* out) {
+Status DecodePlain(const Leaf& leaf, Output output, const uint8_t* data, size_t size, size_t count,
+                   ColumnData* out) {
   auto need = [&](size_t width) -> Status {
     if (width != 0 && count > size / width) {
-      return Corrupt("PLAIN data holds fewer than the page's " + std::to_string(count) +
-                     " values");
+      return Corrupt("PLAIN data holds fewer than the page's " + std::to_string(count) + " values");
     }
     return Status::Ok();
   };
@@ -104,7 +107,8 @@ Status DecodePlain(const Leaf& leaf, Output output, const uint8_t* data, size_t 
     case kPhysInt64:
       CTL_RETURN_IF_ERROR(need(8));
       for (size_t i = 0; i < count; ++i) {
-        out->ints.push_back(ConvertInt(leaf.conversion, static_cast<int64_t>(LoadLe64(data + 8 * i))));
+        out->ints.push_back(
+            ConvertInt(leaf.conversion, static_cast<int64_t>(LoadLe64(data + 8 * i))));
       }
       return Status::Ok();
     case kPhysInt96:
@@ -180,9 +184,15 @@ Status DecodeDictionaryIndexes(const uint8_t* data, size_t size, size_t count,
                      std::to_string(dict_size) + " entries");
     }
     switch (output) {
-      case Output::kInts: out->ints.push_back(dict.ints[index]); break;
-      case Output::kDoubles: out->doubles.push_back(dict.doubles[index]); break;
-      case Output::kStrings: out->strings.push_back(dict.strings[index]); break;
+      case Output::kInts:
+        out->ints.push_back(dict.ints[index]);
+        break;
+      case Output::kDoubles:
+        out->doubles.push_back(dict.doubles[index]);
+        break;
+      case Output::kStrings:
+        out->strings.push_back(dict.strings[index]);
+        break;
     }
   }
   return Status::Ok();
@@ -190,16 +200,26 @@ Status DecodeDictionaryIndexes(const uint8_t* data, size_t size, size_t count,
 
 std::string EncodingName(int32_t encoding) {
   switch (encoding) {
-    case kEncPlain: return "PLAIN";
-    case kEncPlainDictionary: return "PLAIN_DICTIONARY";
-    case kEncRle: return "RLE";
-    case kEncBitPacked: return "BIT_PACKED";
-    case kEncDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
-    case kEncDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
-    case kEncDeltaByteArray: return "DELTA_BYTE_ARRAY";
-    case kEncRleDictionary: return "RLE_DICTIONARY";
-    case kEncByteStreamSplit: return "BYTE_STREAM_SPLIT";
-    default: return "encoding " + std::to_string(encoding);
+    case kEncPlain:
+      return "PLAIN";
+    case kEncPlainDictionary:
+      return "PLAIN_DICTIONARY";
+    case kEncRle:
+      return "RLE";
+    case kEncBitPacked:
+      return "BIT_PACKED";
+    case kEncDeltaBinaryPacked:
+      return "DELTA_BINARY_PACKED";
+    case kEncDeltaLengthByteArray:
+      return "DELTA_LENGTH_BYTE_ARRAY";
+    case kEncDeltaByteArray:
+      return "DELTA_BYTE_ARRAY";
+    case kEncRleDictionary:
+      return "RLE_DICTIONARY";
+    case kEncByteStreamSplit:
+      return "BYTE_STREAM_SPLIT";
+    default:
+      return "encoding " + std::to_string(encoding);
   }
 }
 
@@ -240,16 +260,26 @@ Status DecodeValues(const Leaf& leaf, Output output, int32_t encoding, const uin
       // Byte k of value i is at k * count + i; regathering gives PLAIN.
       size_t width = 0;
       switch (leaf.physical) {
-        case kPhysInt32: case kPhysFloat: width = 4; break;
-        case kPhysInt64: case kPhysDouble: width = 8; break;
-        case kPhysFixedLenByteArray: width = static_cast<size_t>(leaf.type_length); break;
-        default: break;
+        case kPhysInt32:
+        case kPhysFloat:
+          width = 4;
+          break;
+        case kPhysInt64:
+        case kPhysDouble:
+          width = 8;
+          break;
+        case kPhysFixedLenByteArray:
+          width = static_cast<size_t>(leaf.type_length);
+          break;
+        default:
+          break;
       }
       if (width == 0) break;
       if (count > size / width) return Corrupt("BYTE_STREAM_SPLIT data is shorter than its values");
       std::string plain(count * width, '\0');
       for (size_t i = 0; i < count; ++i) {
-        for (size_t k = 0; k < width; ++k) plain[i * width + k] = static_cast<char>(data[k * count + i]);
+        for (size_t k = 0; k < width; ++k)
+          plain[i * width + k] = static_cast<char>(data[k * count + i]);
       }
       return DecodePlain(leaf, output, reinterpret_cast<const uint8_t*>(plain.data()), plain.size(),
                          count, out);
@@ -340,9 +370,12 @@ Status MapLeaf(const ThriftSchemaElement& e, ParquetColumn* column, Leaf* leaf) 
       return Status::Ok();
     case kPhysInt64: {
       int32_t unit = kUnitNone;
-      if (l.kind == kLogicalTimestamp) unit = l.unit;
-      else if (conv == kConvTimestampMillis) unit = kUnitMillis;
-      else if (conv == kConvTimestampMicros) unit = kUnitMicros;
+      if (l.kind == kLogicalTimestamp)
+        unit = l.unit;
+      else if (conv == kConvTimestampMillis)
+        unit = kUnitMillis;
+      else if (conv == kConvTimestampMicros)
+        unit = kUnitMicros;
       if (unit == kUnitNone) {
         if (l.kind == kLogicalTimestamp) return unsupported("TIMESTAMP without a unit");
         column->type = ParquetType::kInt64;
@@ -378,8 +411,11 @@ class ParquetReaderImpl final : public ParquetReader {
  public:
   ParquetReaderImpl(std::unique_ptr<RandomAccessSource> source, ThriftFileMetaData meta,
                     ParquetSchema schema, std::vector<Leaf> leaves, int64_t data_end)
-      : source_(std::move(source)), meta_(std::move(meta)), schema_(std::move(schema)),
-        leaves_(std::move(leaves)), data_end_(data_end) {}
+      : source_(std::move(source)),
+        meta_(std::move(meta)),
+        schema_(std::move(schema)),
+        leaves_(std::move(leaves)),
+        data_end_(data_end) {}
 
   const ParquetSchema& schema() const override { return schema_; }
   int64_t num_rows() const override { return meta_.num_rows; }
@@ -453,8 +489,8 @@ Status ParquetReaderImpl::ReadChunk(int group_index, int column, ColumnData* out
   return ReadPages(group, column, bytes, out);
 }
 
-Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
-                                    std::string_view chunk, ColumnData* out) {
+Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column, std::string_view chunk,
+                                    ColumnData* out) {
   const ParquetColumn& col = schema_.columns[static_cast<size_t>(column)];
   const Leaf& leaf = leaves_[static_cast<size_t>(column)];
   const Output output = OutputOf(col.type);
@@ -462,9 +498,15 @@ Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
   const int64_t rows = group.num_rows;
   const size_t reserve = static_cast<size_t>(std::min<int64_t>(rows, 1 << 20));
   switch (output) {
-    case Output::kInts: out->ints.reserve(reserve); break;
-    case Output::kDoubles: out->doubles.reserve(reserve); break;
-    case Output::kStrings: out->strings.reserve(reserve); break;
+    case Output::kInts:
+      out->ints.reserve(reserve);
+      break;
+    case Output::kDoubles:
+      out->doubles.reserve(reserve);
+      break;
+    case Output::kStrings:
+      out->strings.reserve(reserve);
+      break;
   }
   if (col.nullable) out->valid.reserve(reserve);
 
@@ -481,15 +523,15 @@ Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
                      std::to_string(rows) + " rows");
     }
     size_t header_size = 0;
-    CTL_ASSIGN_OR_RETURN(ThriftPageHeader header,
-                         ParsePageHeader(chunk.substr(pos), &header_size));
+    CTL_ASSIGN_OR_RETURN(ThriftPageHeader header, ParsePageHeader(chunk.substr(pos), &header_size));
     pos += header_size;
     if (header.compressed_page_size < 0 ||
         static_cast<size_t>(header.compressed_page_size) > chunk.size() - pos ||
         header.uncompressed_page_size < 0) {
       return Corrupt("a page's size runs past the column chunk");
     }
-    const std::string_view raw = chunk.substr(pos, static_cast<size_t>(header.compressed_page_size));
+    const std::string_view raw =
+        chunk.substr(pos, static_cast<size_t>(header.compressed_page_size));
     pos += raw.size();
     const std::string where = " (page at chunk byte " + std::to_string(pos - raw.size()) + ")";
 
@@ -533,7 +575,8 @@ Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
           return Corrupt("definition levels in " + EncodingName(d.definition_level_encoding) +
                          " are not supported" + where);
         }
-        if (size < 4 || LoadLe32(p) > size - 4) return Corrupt("definition levels run past the page" + where);
+        if (size < 4 || LoadLe32(p) > size - 4)
+          return Corrupt("definition levels run past the page" + where);
         level_data = p + 4;
         level_size = LoadLe32(p);
         p += 4 + level_size;
@@ -563,9 +606,9 @@ Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
         CTL_RETURN_IF_ERROR(DecompressPage(codec, compressed, uncompressed, &decompressed)
                                 .WithContext("data page v2" + where));
       } else {
-        CTL_RETURN_IF_ERROR(DecompressPage(kCodecUncompressed, compressed, uncompressed,
-                                           &decompressed)
-                                .WithContext("data page v2" + where));
+        CTL_RETURN_IF_ERROR(
+            DecompressPage(kCodecUncompressed, compressed, uncompressed, &decompressed)
+                .WithContext("data page v2" + where));
       }
       value_data = reinterpret_cast<const uint8_t*>(decompressed.data());
       value_size = decompressed.size();
@@ -595,8 +638,12 @@ Status ParquetReaderImpl::ReadPages(const ThriftRowGroup& group, int column,
       for (uint32_t level : levels) {
         out->valid.push_back(level ? 1 : 0);
         switch (output) {
-          case Output::kInts: out->ints.push_back(level ? values.ints[k] : 0); break;
-          case Output::kDoubles: out->doubles.push_back(level ? values.doubles[k] : 0.0); break;
+          case Output::kInts:
+            out->ints.push_back(level ? values.ints[k] : 0);
+            break;
+          case Output::kDoubles:
+            out->doubles.push_back(level ? values.doubles[k] : 0.0);
+            break;
           case Output::kStrings:
             if (level) {
               out->strings.push_back(std::move(values.strings[k]));
@@ -624,9 +671,8 @@ Status MapSchema(const ThriftFileMetaData& meta, ParquetSchema* schema, std::vec
                                "' is nested (a group); only flat columns are supported");
       }
     }
-    return Status::Invalid("the schema's root has " + std::to_string(children) +
-                           " children but " + std::to_string(meta.schema.size() - 1) +
-                           " elements follow");
+    return Status::Invalid("the schema's root has " + std::to_string(children) + " children but " +
+                           std::to_string(meta.schema.size() - 1) + " elements follow");
   }
   for (size_t i = 1; i < meta.schema.size(); ++i) {
     const ThriftSchemaElement& e = meta.schema[i];
@@ -689,9 +735,9 @@ Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(
   ParquetSchema schema;
   std::vector<Leaf> leaves;
   CTL_RETURN_IF_ERROR(MapSchema(*meta, &schema, &leaves).WithContext(name));
-  return std::unique_ptr<ParquetReader>(std::make_unique<ParquetReaderImpl>(
-      std::move(source), std::move(meta).value(), std::move(schema), std::move(leaves),
-      footer_start));
+  return std::unique_ptr<ParquetReader>(
+      std::make_unique<ParquetReaderImpl>(std::move(source), std::move(meta).value(),
+                                          std::move(schema), std::move(leaves), footer_start));
 }
 
 }  // namespace ctlflow

@@ -45,11 +45,16 @@ Kind KindOf(ParquetType type) {
 
 int32_t PhysicalOf(Kind kind) {
   switch (kind) {
-    case Kind::kInt32: return kPhysInt32;
-    case Kind::kInt64: return kPhysInt64;
-    case Kind::kDouble: return kPhysDouble;
-    case Kind::kBoolean: return kPhysBoolean;
-    case Kind::kString: return kPhysByteArray;
+    case Kind::kInt32:
+      return kPhysInt32;
+    case Kind::kInt64:
+      return kPhysInt64;
+    case Kind::kDouble:
+      return kPhysDouble;
+    case Kind::kBoolean:
+      return kPhysBoolean;
+    case Kind::kString:
+      return kPhysByteArray;
   }
   return kPhysByteArray;
 }
@@ -132,16 +137,20 @@ class ColumnChunkWriter {
     return Status::Ok();
   }
   // Writes the chunk at the sink's position (file offset `offset`).
-  Status WriteChunk(ByteSink* sink, int64_t offset, ThriftColumnChunk* out, ColumnStats* file_stats);
+  Status WriteChunk(ByteSink* sink, int64_t offset, ThriftColumnChunk* out,
+                    ColumnStats* file_stats);
 
  private:
   size_t PageEstimate() const {
-    size_t values = dict_active_ ? indices_.size() * static_cast<size_t>(BitWidthOf(dict_size())) / 8
-                                 : plain_.size();
+    size_t values = dict_active_
+                        ? indices_.size() * static_cast<size_t>(BitWidthOf(dict_size())) / 8
+                        : plain_.size();
     if (kind_ == Kind::kBoolean) values /= 8;
     return values + def_levels_.size() / 8;
   }
-  size_t dict_size() const { return kind_ == Kind::kString ? dict_strings_.size() : dict_ints_.size(); }
+  size_t dict_size() const {
+    return kind_ == Kind::kString ? dict_strings_.size() : dict_ints_.size();
+  }
   void ResetChunk();
   Status FlushPage();
   void UpdateIntStats(int64_t v) {
@@ -201,7 +210,8 @@ template <typename T>
 void ColumnChunkWriter::AppendFixed(T v, uint64_t key) {
   if (dict_active_) {
     bool inserted = false;
-    const uint32_t id = dict_ints_.FindOrInsert(key, [](uint64_t k) { return k; }, &inserted);
+    const uint32_t id = dict_ints_.FindOrInsert(
+        key, [](uint64_t k) { return k; }, &inserted);
     if (inserted) AppendPlain(v, &dict_plain_);
     indices_.push_back(id);
   } else {
@@ -308,7 +318,8 @@ Status ColumnChunkWriter::FlushPage() {
     const size_t start = body_.size();
     body_.resize(start + (plain_.size() + 7) / 8, 0);
     for (size_t i = 0; i < plain_.size(); ++i) {
-      if (plain_[i]) body_[start + i / 8] = static_cast<char>(body_[start + i / 8] | (1 << (i % 8)));
+      if (plain_[i])
+        body_[start + i / 8] = static_cast<char>(body_[start + i / 8] | (1 << (i % 8)));
     }
     wrote_plain_pages_ = true;
   } else {
@@ -323,8 +334,8 @@ Status ColumnChunkWriter::FlushPage() {
   header.type = kPageData;
   header.uncompressed_page_size = static_cast<int32_t>(body_.size());
   header.compressed_page_size = static_cast<int32_t>(compressed_.size());
-  header.data_page = ThriftPageHeader::DataPage{static_cast<int32_t>(page_rows_), encoding,
-                                                kEncRle, kEncRle};
+  header.data_page =
+      ThriftPageHeader::DataPage{static_cast<int32_t>(page_rows_), encoding, kEncRle, kEncRle};
   const std::string header_bytes = SerializePageHeader(header);
   chunk_.append(header_bytes);
   chunk_.append(compressed_);
@@ -339,11 +350,21 @@ Status ColumnChunkWriter::FlushPage() {
 std::string EncodeBound(Kind kind, int64_t i, double d, const std::string& s) {
   std::string out;
   switch (kind) {
-    case Kind::kInt32: AppendPlain(static_cast<int32_t>(i), &out); break;
-    case Kind::kInt64: AppendPlain(i, &out); break;
-    case Kind::kDouble: AppendPlain(d, &out); break;
-    case Kind::kBoolean: out.push_back(static_cast<char>(i != 0)); break;
-    case Kind::kString: out = s; break;
+    case Kind::kInt32:
+      AppendPlain(static_cast<int32_t>(i), &out);
+      break;
+    case Kind::kInt64:
+      AppendPlain(i, &out);
+      break;
+    case Kind::kDouble:
+      AppendPlain(d, &out);
+      break;
+    case Kind::kBoolean:
+      out.push_back(static_cast<char>(i != 0));
+      break;
+    case Kind::kString:
+      out = s;
+      break;
   }
   return out;
 }
@@ -424,7 +445,10 @@ class ParquetWriterImpl final : public ParquetWriter {
  public:
   ParquetWriterImpl(const ParquetSchema& schema, const ParquetWriterOptions& options,
                     ByteSink* sink)
-      : schema_(schema), options_(options), sink_(sink), base_(sink->Tell()),
+      : schema_(schema),
+        options_(options),
+        sink_(sink),
+        base_(sink->Tell()),
         compressor_(options.codec, options.zstd_level) {
     for (const ParquetColumn& c : schema_.columns) {
       columns_.push_back(std::make_unique<ColumnChunkWriter>(c, options_, &compressor_));
@@ -462,8 +486,9 @@ Status ParquetWriterImpl::Validate(const RecordBatch& batch) const {
     const ParquetColumn& column = schema_.columns[c];
     const ColumnData& data = batch.columns[c];
     const Kind kind = KindOf(column.type);
-    const char* vector_name = kind == Kind::kDouble ? "doubles"
-                              : kind == Kind::kString ? "strings" : "ints";
+    const char* vector_name = kind == Kind::kDouble   ? "doubles"
+                              : kind == Kind::kString ? "strings"
+                                                      : "ints";
     const size_t size = kind == Kind::kDouble   ? data.doubles.size()
                         : kind == Kind::kString ? data.strings.size()
                                                 : data.ints.size();
@@ -479,8 +504,8 @@ Status ParquetWriterImpl::Validate(const RecordBatch& batch) const {
     if (!column.nullable && !data.valid.empty()) {
       for (size_t r = 0; r < rows; ++r) {
         if (data.valid[r] == 0) {
-          return Status::Invalid("parquet: column '" + column.name +
-                                 "' is required but row " + std::to_string(r) + " is null");
+          return Status::Invalid("parquet: column '" + column.name + "' is required but row " +
+                                 std::to_string(r) + " is null");
         }
       }
     }
@@ -489,9 +514,8 @@ Status ParquetWriterImpl::Validate(const RecordBatch& batch) const {
         const int64_t v = data.ints[r];
         if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
           if (data.IsNull(r)) continue;
-          return Status::Invalid("parquet: column '" + column.name + "' row " +
-                                 std::to_string(r) + ": " + std::to_string(v) +
-                                 " does not fit in 32 bits");
+          return Status::Invalid("parquet: column '" + column.name + "' row " + std::to_string(r) +
+                                 ": " + std::to_string(v) + " does not fit in 32 bits");
         }
       }
     }
@@ -563,7 +587,8 @@ Status ValidateSchema(const ParquetSchema& schema, const ParquetWriterOptions& o
   if (schema.columns.empty()) return Status::Invalid("parquet: a schema needs at least one column");
   for (size_t i = 0; i < schema.columns.size(); ++i) {
     const ParquetColumn& c = schema.columns[i];
-    if (c.name.empty()) return Status::Invalid("parquet: column " + std::to_string(i) + " has no name");
+    if (c.name.empty())
+      return Status::Invalid("parquet: column " + std::to_string(i) + " has no name");
     for (size_t j = 0; j < i; ++j) {
       if (schema.columns[j].name == c.name) {
         return Status::Invalid("parquet: column name '" + c.name + "' appears twice");

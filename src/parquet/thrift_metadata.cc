@@ -239,12 +239,23 @@ ThriftStatistics ReadStatistics(Proto& p) {
   ThriftStatistics s;
   ReadStruct(p, [&](int16_t id, TType t) {
     switch (id) {
-      case 1: s.max = ReadBinary(p, t); return true;
-      case 2: s.min = ReadBinary(p, t); return true;
-      case 3: s.null_count = ReadI64(p, t); return true;
-      case 5: s.max_value = ReadBinary(p, t); return true;
-      case 6: s.min_value = ReadBinary(p, t); return true;
-      default: return false;
+      case 1:
+        s.max = ReadBinary(p, t);
+        return true;
+      case 2:
+        s.min = ReadBinary(p, t);
+        return true;
+      case 3:
+        s.null_count = ReadI64(p, t);
+        return true;
+      case 5:
+        s.max_value = ReadBinary(p, t);
+        return true;
+      case 6:
+        s.min_value = ReadBinary(p, t);
+        return true;
+      default:
+        return false;
     }
   });
   return s;
@@ -268,18 +279,24 @@ ThriftLogicalType ReadLogicalType(Proto& p) {
     switch (id) {
       case kLogicalDecimal:
         ReadStruct(p, [&](int16_t f, TType ft) {
-          if (f == 1) l.scale = ReadI32(p, ft);
-          else if (f == 2) l.precision = ReadI32(p, ft);
-          else return false;
+          if (f == 1)
+            l.scale = ReadI32(p, ft);
+          else if (f == 2)
+            l.precision = ReadI32(p, ft);
+          else
+            return false;
           return true;
         });
         return true;
       case kLogicalTime:
       case kLogicalTimestamp:
         ReadStruct(p, [&](int16_t f, TType ft) {
-          if (f == 1) l.adjusted_to_utc = ReadBool(p, ft);
-          else if (f == 2) l.unit = ReadTimeUnit(p, ft);
-          else return false;
+          if (f == 1)
+            l.adjusted_to_utc = ReadBool(p, ft);
+          else if (f == 2)
+            l.unit = ReadTimeUnit(p, ft);
+          else
+            return false;
           return true;
         });
         return true;
@@ -309,17 +326,39 @@ ThriftSchemaElement ReadSchemaElement(Proto& p) {
   ThriftSchemaElement e;
   ReadStruct(p, [&](int16_t id, TType t) {
     switch (id) {
-      case 1: e.type = ReadI32(p, t); return true;
-      case 2: e.type_length = ReadI32(p, t); return true;
-      case 3: e.repetition = ReadI32(p, t); return true;
-      case 4: e.name = ReadBinary(p, t); return true;
-      case 5: e.num_children = ReadI32(p, t); return true;
-      case 6: e.converted_type = ReadI32(p, t); return true;
-      case 7: e.scale = ReadI32(p, t); return true;
-      case 8: e.precision = ReadI32(p, t); return true;
-      case 9: e.field_id = ReadI32(p, t); return true;
-      case 10: Expect(t, tt::T_STRUCT); e.logical = ReadLogicalType(p); return true;
-      default: return false;
+      case 1:
+        e.type = ReadI32(p, t);
+        return true;
+      case 2:
+        e.type_length = ReadI32(p, t);
+        return true;
+      case 3:
+        e.repetition = ReadI32(p, t);
+        return true;
+      case 4:
+        e.name = ReadBinary(p, t);
+        return true;
+      case 5:
+        e.num_children = ReadI32(p, t);
+        return true;
+      case 6:
+        e.converted_type = ReadI32(p, t);
+        return true;
+      case 7:
+        e.scale = ReadI32(p, t);
+        return true;
+      case 8:
+        e.precision = ReadI32(p, t);
+        return true;
+      case 9:
+        e.field_id = ReadI32(p, t);
+        return true;
+      case 10:
+        Expect(t, tt::T_STRUCT);
+        e.logical = ReadLogicalType(p);
+        return true;
+      default:
+        return false;
     }
   });
   return e;
@@ -329,7 +368,9 @@ ThriftColumnMetaData ReadColumnMetaData(Proto& p) {
   ThriftColumnMetaData m;
   ReadStruct(p, [&](int16_t id, TType t) {
     switch (id) {
-      case 1: m.type = ReadI32(p, t); return true;
+      case 1:
+        m.type = ReadI32(p, t);
+        return true;
       case 2:
         ReadList(p, t, tt::T_I32, [&] {
           int32_t e = 0;
@@ -344,14 +385,30 @@ ThriftColumnMetaData ReadColumnMetaData(Proto& p) {
           m.path_in_schema.push_back(std::move(s));
         });
         return true;
-      case 4: m.codec = ReadI32(p, t); return true;
-      case 5: m.num_values = ReadI64(p, t); return true;
-      case 6: m.total_uncompressed_size = ReadI64(p, t); return true;
-      case 7: m.total_compressed_size = ReadI64(p, t); return true;
-      case 9: m.data_page_offset = ReadI64(p, t); return true;
-      case 11: m.dictionary_page_offset = ReadI64(p, t); return true;
-      case 12: Expect(t, tt::T_STRUCT); m.statistics = ReadStatistics(p); return true;
-      default: return false;
+      case 4:
+        m.codec = ReadI32(p, t);
+        return true;
+      case 5:
+        m.num_values = ReadI64(p, t);
+        return true;
+      case 6:
+        m.total_uncompressed_size = ReadI64(p, t);
+        return true;
+      case 7:
+        m.total_compressed_size = ReadI64(p, t);
+        return true;
+      case 9:
+        m.data_page_offset = ReadI64(p, t);
+        return true;
+      case 11:
+        m.dictionary_page_offset = ReadI64(p, t);
+        return true;
+      case 12:
+        Expect(t, tt::T_STRUCT);
+        m.statistics = ReadStatistics(p);
+        return true;
+      default:
+        return false;
     }
   });
   return m;
@@ -366,20 +423,37 @@ ThriftRowGroup ReadRowGroup(Proto& p) {
           ThriftColumnChunk c;
           ReadStruct(p, [&](int16_t f, TType ft) {
             switch (f) {
-              case 1: c.file_path = ReadBinary(p, ft); return true;
-              case 2: c.file_offset = ReadI64(p, ft); return true;
-              case 3: Expect(ft, tt::T_STRUCT); c.meta_data = ReadColumnMetaData(p); return true;
-              default: return false;
+              case 1:
+                c.file_path = ReadBinary(p, ft);
+                return true;
+              case 2:
+                c.file_offset = ReadI64(p, ft);
+                return true;
+              case 3:
+                Expect(ft, tt::T_STRUCT);
+                c.meta_data = ReadColumnMetaData(p);
+                return true;
+              default:
+                return false;
             }
           });
           g.columns.push_back(std::move(c));
         });
         return true;
-      case 2: g.total_byte_size = ReadI64(p, t); return true;
-      case 3: g.num_rows = ReadI64(p, t); return true;
-      case 5: g.file_offset = ReadI64(p, t); return true;
-      case 6: g.total_compressed_size = ReadI64(p, t); return true;
-      default: return false;
+      case 2:
+        g.total_byte_size = ReadI64(p, t);
+        return true;
+      case 3:
+        g.num_rows = ReadI64(p, t);
+        return true;
+      case 5:
+        g.file_offset = ReadI64(p, t);
+        return true;
+      case 6:
+        g.total_compressed_size = ReadI64(p, t);
+        return true;
+      default:
+        return false;
     }
   });
   return g;
@@ -488,18 +562,26 @@ Result<ThriftFileMetaData> ParseFileMetaData(std::string_view bytes) {
     bool has_schema = false, has_rows = false, has_groups = false;
     ReadStruct(p, [&](int16_t id, TType t) {
       switch (id) {
-        case 1: meta.version = ReadI32(p, t); return true;
+        case 1:
+          meta.version = ReadI32(p, t);
+          return true;
         case 2:
           has_schema = true;
           ReadList(p, t, tt::T_STRUCT, [&] { meta.schema.push_back(ReadSchemaElement(p)); });
           return true;
-        case 3: has_rows = true; meta.num_rows = ReadI64(p, t); return true;
+        case 3:
+          has_rows = true;
+          meta.num_rows = ReadI64(p, t);
+          return true;
         case 4:
           has_groups = true;
           ReadList(p, t, tt::T_STRUCT, [&] { meta.row_groups.push_back(ReadRowGroup(p)); });
           return true;
-        case 6: meta.created_by = ReadBinary(p, t); return true;
-        default: return false;
+        case 6:
+          meta.created_by = ReadBinary(p, t);
+          return true;
+        default:
+          return false;
       }
     });
     if (!has_schema || !has_rows || !has_groups) {
@@ -519,19 +601,34 @@ Result<ThriftPageHeader> ParsePageHeader(std::string_view bytes, size_t* consume
     ThriftPageHeader h;
     ReadStruct(p, [&](int16_t id, TType t) {
       switch (id) {
-        case 1: h.type = ReadI32(p, t); return true;
-        case 2: h.uncompressed_page_size = ReadI32(p, t); return true;
-        case 3: h.compressed_page_size = ReadI32(p, t); return true;
+        case 1:
+          h.type = ReadI32(p, t);
+          return true;
+        case 2:
+          h.uncompressed_page_size = ReadI32(p, t);
+          return true;
+        case 3:
+          h.compressed_page_size = ReadI32(p, t);
+          return true;
         case 5: {
           Expect(t, tt::T_STRUCT);
           ThriftPageHeader::DataPage d;
           ReadStruct(p, [&](int16_t f, TType ft) {
             switch (f) {
-              case 1: d.num_values = ReadI32(p, ft); return true;
-              case 2: d.encoding = ReadI32(p, ft); return true;
-              case 3: d.definition_level_encoding = ReadI32(p, ft); return true;
-              case 4: d.repetition_level_encoding = ReadI32(p, ft); return true;
-              default: return false;
+              case 1:
+                d.num_values = ReadI32(p, ft);
+                return true;
+              case 2:
+                d.encoding = ReadI32(p, ft);
+                return true;
+              case 3:
+                d.definition_level_encoding = ReadI32(p, ft);
+                return true;
+              case 4:
+                d.repetition_level_encoding = ReadI32(p, ft);
+                return true;
+              default:
+                return false;
             }
           });
           h.data_page = d;
@@ -542,9 +639,14 @@ Result<ThriftPageHeader> ParsePageHeader(std::string_view bytes, size_t* consume
           ThriftPageHeader::DictionaryPage d;
           ReadStruct(p, [&](int16_t f, TType ft) {
             switch (f) {
-              case 1: d.num_values = ReadI32(p, ft); return true;
-              case 2: d.encoding = ReadI32(p, ft); return true;
-              default: return false;
+              case 1:
+                d.num_values = ReadI32(p, ft);
+                return true;
+              case 2:
+                d.encoding = ReadI32(p, ft);
+                return true;
+              default:
+                return false;
             }
           });
           h.dictionary_page = d;
@@ -555,20 +657,36 @@ Result<ThriftPageHeader> ParsePageHeader(std::string_view bytes, size_t* consume
           ThriftPageHeader::DataPageV2 d;
           ReadStruct(p, [&](int16_t f, TType ft) {
             switch (f) {
-              case 1: d.num_values = ReadI32(p, ft); return true;
-              case 2: d.num_nulls = ReadI32(p, ft); return true;
-              case 3: d.num_rows = ReadI32(p, ft); return true;
-              case 4: d.encoding = ReadI32(p, ft); return true;
-              case 5: d.definition_levels_byte_length = ReadI32(p, ft); return true;
-              case 6: d.repetition_levels_byte_length = ReadI32(p, ft); return true;
-              case 7: d.is_compressed = ReadBool(p, ft); return true;
-              default: return false;
+              case 1:
+                d.num_values = ReadI32(p, ft);
+                return true;
+              case 2:
+                d.num_nulls = ReadI32(p, ft);
+                return true;
+              case 3:
+                d.num_rows = ReadI32(p, ft);
+                return true;
+              case 4:
+                d.encoding = ReadI32(p, ft);
+                return true;
+              case 5:
+                d.definition_levels_byte_length = ReadI32(p, ft);
+                return true;
+              case 6:
+                d.repetition_levels_byte_length = ReadI32(p, ft);
+                return true;
+              case 7:
+                d.is_compressed = ReadBool(p, ft);
+                return true;
+              default:
+                return false;
             }
           });
           h.data_page_v2 = d;
           return true;
         }
-        default: return false;
+        default:
+          return false;
       }
     });
     *consumed = bytes.size() - r.buffer->available_read();

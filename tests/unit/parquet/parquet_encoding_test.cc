@@ -30,7 +30,8 @@ std::string EncodeDelta(const std::vector<int64_t>& values) {
   for (size_t block = 0; block < deltas.size(); block += 128) {
     const size_t end = std::min(deltas.size(), block + 128);
     int64_t min_delta = std::numeric_limits<int64_t>::max();
-    for (size_t i = block; i < end; ++i) min_delta = std::min(min_delta, static_cast<int64_t>(deltas[i]));
+    for (size_t i = block; i < end; ++i)
+      min_delta = std::min(min_delta, static_cast<int64_t>(deltas[i]));
     AppendUleb128(ZigZag(min_delta), &out);
     std::vector<int> widths(4, 0);
     for (size_t m = 0; m < 4; ++m) {
@@ -73,14 +74,16 @@ TEST(ParquetDeltaEncoding, BinaryPackedIncludingExtremes) {
   EXPECT_EQ(decoded, values);
   // More values than the page allows, and a cut stream, are errors.
   decoded.clear();
-  EXPECT_LT(DecodeDeltaBinaryPacked(Bytes(encoded), encoded.size(), values.size() - 1, &decoded), 0);
+  EXPECT_LT(DecodeDeltaBinaryPacked(Bytes(encoded), encoded.size(), values.size() - 1, &decoded),
+            0);
   decoded.clear();
-  EXPECT_LT(DecodeDeltaBinaryPacked(Bytes(encoded), encoded.size() - 9, values.size(), &decoded), 0);
+  EXPECT_LT(DecodeDeltaBinaryPacked(Bytes(encoded), encoded.size() - 9, values.size(), &decoded),
+            0);
 }
 
 TEST(ParquetDeltaEncoding, LengthByteArrayAndByteArray) {
-  const std::vector<std::string> strings = {"apple", "applesauce", "apply", "", "banana",
-                                            "band", "bandana", "b", "zebra"};
+  const std::vector<std::string> strings = {"apple", "applesauce", "apply", "",     "banana",
+                                            "band",  "bandana",    "b",     "zebra"};
   std::vector<int64_t> lengths, prefixes, suffix_lengths;
   std::string concatenated, suffixes;
   std::string previous;

@@ -109,7 +109,8 @@ TEST(ParquetReaderErrors, NotParquetTruncatedAndCorruptFooter) {
   std::string garbage_footer = good;
   const uint32_t footer_len = static_cast<uint8_t>(good[good.size() - 8]) |
                               (static_cast<uint8_t>(good[good.size() - 7]) << 8);
-  for (size_t i = good.size() - 8 - footer_len; i < good.size() - 8; ++i) garbage_footer[i] = '\xff';
+  for (size_t i = good.size() - 8 - footer_len; i < good.size() - 8; ++i)
+    garbage_footer[i] = '\xff';
   expect_invalid(garbage_footer, "garbage footer");
 }
 
@@ -131,7 +132,8 @@ TEST(ParquetReaderErrors, CorruptPagesAreErrorsNamingTheColumn) {
 TEST(ParquetReaderErrors, FuzzedFilesNeverCrash) {
   std::mt19937_64 rng(12345);
   int opened = 0, failed = 0;
-  for (ParquetCodec codec : {ParquetCodec::kUncompressed, ParquetCodec::kSnappy, ParquetCodec::kZstd}) {
+  for (ParquetCodec codec :
+       {ParquetCodec::kUncompressed, ParquetCodec::kSnappy, ParquetCodec::kZstd}) {
     for (bool dictionary : {true, false}) {
       const std::string good = SmallFile(codec, dictionary);
       for (int iteration = 0; iteration < 400; ++iteration) {
@@ -144,8 +146,8 @@ TEST(ParquetReaderErrors, FuzzedFilesNeverCrash) {
           for (int f = 0; f < flips; ++f) {
             // Half the flips land in the footer, where lengths and offsets live.
             const size_t footer_zone = std::min<size_t>(bytes.size(), 2000);
-            const size_t at = mode == 1 ? bytes.size() - 1 - rng() % footer_zone
-                                        : rng() % bytes.size();
+            const size_t at =
+                mode == 1 ? bytes.size() - 1 - rng() % footer_zone : rng() % bytes.size();
             bytes[at] = static_cast<char>(bytes[at] ^ (1 + rng() % 255));
           }
         }
@@ -163,7 +165,8 @@ TEST(ParquetReaderErrors, FuzzedFilesNeverCrash) {
           }
           for (const ColumnData& c : batch->columns) {
             const size_t rows = static_cast<size_t>(batch->rows);
-            EXPECT_TRUE(c.ints.size() == rows || c.doubles.size() == rows || c.strings.size() == rows);
+            EXPECT_TRUE(c.ints.size() == rows || c.doubles.size() == rows ||
+                        c.strings.size() == rows);
           }
         }
       }

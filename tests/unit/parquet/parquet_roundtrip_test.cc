@@ -76,11 +76,11 @@ TEST_P(RoundTripTest, EveryTypeNullableAndRequired) {
   ExpectSameBatch(schema, w.all, *all);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    CodecsAndDictionary, RoundTripTest,
-    ::testing::Combine(::testing::Values(ParquetCodec::kUncompressed, ParquetCodec::kSnappy,
-                                         ParquetCodec::kZstd),
-                       ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(CodecsAndDictionary, RoundTripTest,
+                         ::testing::Combine(::testing::Values(ParquetCodec::kUncompressed,
+                                                              ParquetCodec::kSnappy,
+                                                              ParquetCodec::kZstd),
+                                            ::testing::Bool()));
 
 TEST(ParquetRoundTrip, StatisticsMatchTheData) {
   ParquetWriterOptions options;

@@ -22,10 +22,10 @@ namespace ctlflow {
 inline ParquetSchema AllTypesSchema() {
   ParquetSchema s;
   const std::pair<const char*, ParquetType> types[] = {
-      {"i32", ParquetType::kInt32},       {"i64", ParquetType::kInt64},
-      {"dbl", ParquetType::kDouble},      {"flag", ParquetType::kBoolean},
-      {"str", ParquetType::kString},      {"day", ParquetType::kDate},
-      {"ts", ParquetType::kTimestamp},    {"dec", ParquetType::kDecimal},
+      {"i32", ParquetType::kInt32},    {"i64", ParquetType::kInt64},
+      {"dbl", ParquetType::kDouble},   {"flag", ParquetType::kBoolean},
+      {"str", ParquetType::kString},   {"day", ParquetType::kDate},
+      {"ts", ParquetType::kTimestamp}, {"dec", ParquetType::kDecimal},
   };
   int field_id = 1;
   for (bool nullable : {true, false}) {
@@ -71,16 +71,19 @@ inline void FillBatch(const ParquetSchema& schema, int64_t first_row, int64_t ro
                                          : static_cast<int64_t>(h >> 20) - (1LL << 42));
           break;
         case ParquetType::kDouble:
-          d.doubles.push_back(r % 50 == 3 ? 1e300 : r % 50 == 4 ? -2.5e-300 : (r % 300) * 0.37 - 55);
+          d.doubles.push_back(r % 50 == 3   ? 1e300
+                              : r % 50 == 4 ? -2.5e-300
+                                            : (r % 300) * 0.37 - 55);
           break;
         case ParquetType::kBoolean:
           d.ints.push_back(h % 3 == 0 ? 1 : 0);
           break;
         case ParquetType::kString:
-          d.strings.push_back(r % 13 == 0   ? std::string()
-                              : r % 13 == 1 ? "h\xC3\xA9llo \xE2\x9C\x93 \"q\" \\ tab\t" + std::to_string(r)
-                              : r % 13 == 2 ? std::string(200 + r % 50, static_cast<char>('a' + r % 26))
-                                            : "name_" + std::to_string(r % 41));
+          d.strings.push_back(
+              r % 13 == 0   ? std::string()
+              : r % 13 == 1 ? "h\xC3\xA9llo \xE2\x9C\x93 \"q\" \\ tab\t" + std::to_string(r)
+              : r % 13 == 2 ? std::string(200 + r % 50, static_cast<char>('a' + r % 26))
+                            : "name_" + std::to_string(r % 41));
           break;
         case ParquetType::kDate:
           d.ints.push_back(r % 40000 - 15000);
@@ -90,8 +93,9 @@ inline void FillBatch(const ParquetSchema& schema, int64_t first_row, int64_t ro
           break;
         case ParquetType::kDecimal: {
           const int64_t limit = col.precision == 18 ? 999999999999999999LL : 999999999LL;
-          d.ints.push_back(r % 71 == 5 ? limit : r % 71 == 6 ? -limit
-                                                              : static_cast<int64_t>(h % 2000001) - 1000000);
+          d.ints.push_back(r % 71 == 5   ? limit
+                           : r % 71 == 6 ? -limit
+                                         : static_cast<int64_t>(h % 2000001) - 1000000);
           break;
         }
       }
@@ -100,7 +104,7 @@ inline void FillBatch(const ParquetSchema& schema, int64_t first_row, int64_t ro
 }
 
 inline Result<std::unique_ptr<ParquetReader>> OpenBytes(const std::string& bytes,
-                                                       const std::string& name = "mem.parquet") {
+                                                        const std::string& name = "mem.parquet") {
   return ParquetReader::Open(std::make_unique<StringSource>(bytes, name));
 }
 
@@ -161,8 +165,10 @@ inline void ExpectSameBatch(const ParquetSchema& schema, const RecordBatch& expe
 inline std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char ch : s) {
-    if (ch == '\'') out += "'\\''";
-    else out += ch;
+    if (ch == '\'')
+      out += "'\\''";
+    else
+      out += ch;
   }
   return out + "'";
 }
@@ -242,11 +248,21 @@ inline bool ParseDumpLine(const std::string& line, std::vector<std::optional<std
         if (i >= line.size()) return false;
         ch = line[i++];
         switch (ch) {
-          case 'n': s.push_back('\n'); break;
-          case 't': s.push_back('\t'); break;
-          case 'r': s.push_back('\r'); break;
-          case 'b': s.push_back('\b'); break;
-          case 'f': s.push_back('\f'); break;
+          case 'n':
+            s.push_back('\n');
+            break;
+          case 't':
+            s.push_back('\t');
+            break;
+          case 'r':
+            s.push_back('\r');
+            break;
+          case 'b':
+            s.push_back('\b');
+            break;
+          case 'f':
+            s.push_back('\f');
+            break;
           case 'u': {
             uint32_t cp = 0;
             if (!hex4(&cp)) return false;
@@ -259,7 +275,8 @@ inline bool ParseDumpLine(const std::string& line, std::vector<std::optional<std
             AppendUtf8(cp, &s);
             break;
           }
-          default: s.push_back(ch);
+          default:
+            s.push_back(ch);
         }
       }
       if (i >= line.size()) return false;
@@ -313,13 +330,20 @@ inline std::string FormatDecimal(int64_t unscaled, int scale) {
 
 inline std::string DuckDbTypeName(const ParquetColumn& c) {
   switch (c.type) {
-    case ParquetType::kInt32: return "INTEGER";
-    case ParquetType::kInt64: return "BIGINT";
-    case ParquetType::kDouble: return "DOUBLE";
-    case ParquetType::kBoolean: return "BOOLEAN";
-    case ParquetType::kString: return "VARCHAR";
-    case ParquetType::kDate: return "DATE";
-    case ParquetType::kTimestamp: return "TIMESTAMP WITH TIME ZONE";
+    case ParquetType::kInt32:
+      return "INTEGER";
+    case ParquetType::kInt64:
+      return "BIGINT";
+    case ParquetType::kDouble:
+      return "DOUBLE";
+    case ParquetType::kBoolean:
+      return "BOOLEAN";
+    case ParquetType::kString:
+      return "VARCHAR";
+    case ParquetType::kDate:
+      return "DATE";
+    case ParquetType::kTimestamp:
+      return "TIMESTAMP WITH TIME ZONE";
     case ParquetType::kDecimal:
       return "DECIMAL(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
   }
@@ -369,11 +393,20 @@ inline void ExpectDumpMatches(const std::string& dump, const ParquetSchema& sche
         ours = std::to_string(d.doubles[r]);
       } else {
         switch (col.type) {
-          case ParquetType::kBoolean: ours = d.ints[r] ? "true" : "false"; break;
-          case ParquetType::kString: ours = d.strings[r]; break;
-          case ParquetType::kDate: ours = FormatDate(d.ints[r]); break;
-          case ParquetType::kDecimal: ours = FormatDecimal(d.ints[r], col.scale); break;
-          default: ours = std::to_string(d.ints[r]);
+          case ParquetType::kBoolean:
+            ours = d.ints[r] ? "true" : "false";
+            break;
+          case ParquetType::kString:
+            ours = d.strings[r];
+            break;
+          case ParquetType::kDate:
+            ours = FormatDate(d.ints[r]);
+            break;
+          case ParquetType::kDecimal:
+            ours = FormatDecimal(d.ints[r], col.scale);
+            break;
+          default:
+            ours = std::to_string(d.ints[r]);
         }
         same = ours == *theirs;
       }
