@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   example_load->add_option("--rows", example_rows, "taxi trips to generate (default 1000)");
   std::string example_warehouse;
   example_load->add_option("--warehouse", example_warehouse, "connection for the example's warehouse (default: warehouse)");
+  std::string example_lakehouse;
+  example_load->add_option("--lakehouse", example_lakehouse,
+                           "connection for the example's raw files and Iceberg staging (default: lakehouse)");
 
   int sched_workers = 0;
   SchedulerCliOptions sched_options;
@@ -185,6 +188,44 @@ int main(int argc, char** argv) {
   auto* conn_remove = conn->add_subcommand("remove", "remove a connection no process uses");
   conn_remove->add_option("name", conn_name)->required();
 
+  auto* lake = app.add_subcommand("lakehouse", "the Iceberg tables of a lakehouse connection and their catalog");
+  lake->require_subcommand(1);
+  std::string lake_conn, lake_table, lake_url, lake_as, lake_older;
+  bool lake_json = false;
+  ExpireOptions expire_options;
+  auto conn_option = [&](CLI::App* sub) {
+    sub->add_option("--conn", lake_conn, "the lakehouse connection (default: lakehouse)");
+  };
+  auto* lake_tables = lake->add_subcommand("tables", "list the tables of the catalog with their current totals");
+  conn_option(lake_tables);
+  lake_tables->add_flag("--json", lake_json);
+  auto* lake_describe = lake->add_subcommand("describe", "a table's schema, partitioning and current snapshot");
+  lake_describe->add_option("table", lake_table, "NAMESPACE.TABLE")->required();
+  conn_option(lake_describe);
+  lake_describe->add_flag("--json", lake_json);
+  auto* lake_snapshots = lake->add_subcommand("snapshots", "a table's snapshots, oldest first (* = current)");
+  lake_snapshots->add_option("table", lake_table, "NAMESPACE.TABLE")->required();
+  conn_option(lake_snapshots);
+  lake_snapshots->add_flag("--json", lake_json);
+  auto* lake_register = lake->add_subcommand("register", "register a table folder from its newest metadata file");
+  lake_register->add_option("url", lake_url, "the table's folder, e.g. s3://bucket/lake/staging/T")->required();
+  lake_register->add_option("--as", lake_as, "NAMESPACE.TABLE (default: the folder's last two names)");
+  conn_option(lake_register);
+  auto* lake_scan = lake->add_subcommand("scan", "find every table under a URL and register it");
+  lake_scan->add_option("url", lake_url, "where to look (default: the lakehouse's root)");
+  conn_option(lake_scan);
+  auto* lake_expire = lake->add_subcommand("expire", "expire old snapshots and delete the files only they used");
+  lake_expire->add_option("table", lake_table, "NAMESPACE.TABLE")->required();
+  conn_option(lake_expire);
+  lake_expire->add_option("--older-than", lake_older,
+                          "expire snapshots older than this: a duration (30d, 12h, 0s) or a UTC time "
+                          "(YYYY-MM-DD[ HH:MM:SS]); default 5d");
+  lake_expire->add_option("--retain-last", expire_options.retain_last, "always keep this many newest snapshots (default 1)")
+      ->check(CLI::PositiveNumber);
+  lake_expire->add_flag("--dry-run", expire_options.dry_run, "report, delete nothing");
+  lake_expire->add_flag("--delete-orphans", expire_options.delete_orphans,
+                        "also delete files no metadata references (left by interrupted commits)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,7 +257,7 @@ int main(int argc, char** argv) {
   else if (*run) status = CmdRun(*home, run_options, &run_ok, &exit_signal);
   else if (*log) status = CmdLog(*home, log_options);
   else if (*runs) status = CmdRuns(*home, runs_stream, runs_limit, runs_json);
-  else if (*example_load) status = CmdExampleLoad(*home, example_rows, example_warehouse);
+  else if (*example_load) status = CmdExampleLoad(*home, example_rows, example_warehouse, example_lakehouse);
   else if (*sched) {
     int cpus = static_cast<int>(std::thread::hardware_concurrency());
     sched_options.workers = sched_workers > 0 ? sched_workers : std::max(2, cpus);
@@ -244,6 +285,20 @@ int main(int argc, char** argv) {
   else if (*conn_list) status = CmdConnectionList(*home, conn_json);
   else if (*conn_test) status = CmdConnectionTest(*home, conn_name);
   else if (*conn_remove) status = CmdConnectionRemove(*home, conn_name);
+  else if (*lake_tables) status = CmdLakehouseTables(*home, lake_conn, lake_json);
+  else if (*lake_describe) status = CmdLakehouseDescribe(*home, lake_conn, lake_table, lake_json);
+  else if (*lake_snapshots) status = CmdLakehouseSnapshots(*home, lake_conn, lake_table, lake_json);
+  else if (*lake_register) status = CmdLakehouseRegister(*home, lake_conn, lake_url, lake_as);
+  else if (*lake_scan) status = CmdLakehouseScan(*home, lake_conn, lake_url);
+  else if (*lake_expire) {
+    auto older = ParseOlderThan(lake_older.empty() ? "5d" : lake_older);
+    if (!older.ok()) {
+      status = older.status();
+    } else {
+      expire_options.older_than_ms = *older;
+      status = CmdLakehouseExpire(*home, lake_conn, lake_table, expire_options);
+    }
+  }
 
   if (!status.ok()) {
     std::cerr << "ctlflow: error: " << status.message() << "\n";

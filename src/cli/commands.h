@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "lakehouse/table_admin.h"
 #include "store/metadata_store.h"
 
 namespace ctlflow {
@@ -42,9 +43,12 @@ struct LogOptions {
 Status CmdLog(const Home& home, const LogOptions& options);
 Status CmdRuns(const Home& home, const std::string& stream, int64_t limit, bool json);
 
-// `warehouse` (optional) is the connection the example's sql, ingest, load
-// and notebook processes use instead of the built-in `warehouse`.
-Status CmdExampleLoad(const Home& home, int64_t rows, const std::string& warehouse = "");
+// `warehouse` (optional) is the connection the example's sql, load and
+// notebook processes use instead of the built-in `warehouse`; `lakehouse`
+// the one holding its raw files and Iceberg staging table instead of the
+// built-in `lakehouse`.
+Status CmdExampleLoad(const Home& home, int64_t rows, const std::string& warehouse = "",
+                      const std::string& lakehouse = "");
 
 struct SchedulerCliOptions {
   int workers = 2;           // local worker slots
@@ -80,5 +84,17 @@ Status CmdConnectionAdd(const Home& home, const ConnectionDef& def);
 Status CmdConnectionList(const Home& home, bool json);
 Status CmdConnectionTest(const Home& home, const std::string& name);
 Status CmdConnectionRemove(const Home& home, const std::string& name);
+
+// `ctlflow lakehouse ...`; `conn` is a lakehouse connection ("" = lakehouse).
+Status CmdLakehouseTables(const Home& home, const std::string& conn, bool json);
+Status CmdLakehouseDescribe(const Home& home, const std::string& conn, const std::string& table, bool json);
+Status CmdLakehouseSnapshots(const Home& home, const std::string& conn, const std::string& table, bool json);
+Status CmdLakehouseRegister(const Home& home, const std::string& conn, const std::string& url, const std::string& as);
+Status CmdLakehouseScan(const Home& home, const std::string& conn, const std::string& url);
+// "--older-than": a duration back from now (30d, 12h, 15m, 0s) or a UTC
+// time "YYYY-MM-DD[ HH:MM:SS]", as Unix ms.
+Result<int64_t> ParseOlderThan(const std::string& text);
+Status CmdLakehouseExpire(const Home& home, const std::string& conn, const std::string& table,
+                          const ExpireOptions& options);
 
 }  // namespace ctlflow

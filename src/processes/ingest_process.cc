@@ -11,7 +11,10 @@
 #include "common/strings.h"
 #include "common/csv.h"
 #include "common/shell_words.h"
+#include "lakehouse/lakehouse.h"
+#include "lakehouse/table_writer.h"
 #include "processes/ingest_schema.h"
+#include "warehouse/connections.h"
 
 namespace ctlflow {
 
@@ -21,6 +24,7 @@ namespace fs = std::filesystem;
 
 struct IngestOptions {
   std::string schema, source, format, encoding = "utf-8", reject_path;
+  std::string lakehouse;  // the connection holding the raw files
   char delimiter = ',';
   bool header = true;
   int64_t max_rejects = 0;
@@ -65,10 +69,12 @@ Result<IngestOptions> ParseOptions(const ProcessContext& ctx) {
       }
     } else if (key == "reject_path") {
       o.reject_path = value;
+    } else if (key == "lakehouse") {
+      o.lakehouse = value;
     } else {
       return Status::Invalid("af_parm: unknown key '" + key +
                              "'; known: schema, source, format, delimiter, header, quote, encoding, "
-                             "max_rejects, reject_path");
+                             "max_rejects, reject_path, lakehouse");
     }
   }
   if (o.schema.empty()) return Status::Invalid("af_parm: schema=PATH (the JSON schema file) is required");
@@ -329,6 +335,122 @@ class Ingester {
   bool stopped_ = false;
 };
 
+
+// The raw side of one attempt, in a lakehouse: the schema file, and the
+// source files as local paths: a file:// lakehouse's own files, or an s3://
+// lakehouse's objects copied next to the attempt's log (removed when the
+// attempt ends, so memory and the home stay flat).
+class RawLakehouse {
+ public:
+  ~RawLakehouse() {
+    std::error_code ec;
+    for (const auto& f : spooled_) fs::remove(f, ec);
+  }
+  Status Open(const ProcessContext& ctx, const std::string& lake_conn) {
+    CTL_ASSIGN_OR_RETURN(ConnectionDef def, ctx.connections->Find(lake_conn));
+    if (def.conn_typ != "lakehouse") {
+      return Status::Invalid("lakehouse=" + lake_conn + " is a " + def.conn_typ + " connection, not a lakehouse");
+    }
+    CTL_ASSIGN_OR_RETURN(LakehouseLocation loc, ResolveLakehouse(def, ctx.home));
+    if (loc.root.rfind("file://", 0) == 0) {
+      root_ = loc.root.substr(7);
+      return Status::Ok();
+    }
+    CTL_ASSIGN_OR_RETURN(store_, OpenLakehouseStore(def, ctx.home));
+    return Status::Ok();
+  }
+
+  // A schema file: a path relative to the lakehouse (a key on s3://), or
+  // an absolute local path.
+  Result<IngestSchema> Schema(const std::string& path) {
+    if (store_ == nullptr || fs::path(path).is_absolute()) return ReadIngestSchema(Resolve(root_, path));
+    CTL_ASSIGN_OR_RETURN(std::string text, store_->Get(path));
+    return ParseIngestSchema(text, store_->Url(path));
+  }
+
+  Status Match(const ProcessContext& ctx, const std::string& pattern) {
+    if (store_ == nullptr) {
+      CTL_ASSIGN_OR_RETURN(paths_, ExpandSource(Resolve(root_, pattern)));
+      for (const auto& path : paths_) {
+        std::string shown = fs::path(path).lexically_relative(root_).string();
+        names_.push_back(shown.empty() || shown.rfind("..", 0) == 0 ? path : shown);
+      }
+      return Status::Ok();
+    }
+    if (fs::path(pattern).is_absolute()) {
+      return Status::Invalid(pattern + " is absolute; on an s3:// lakehouse give a key pattern");
+    }
+    CTL_ASSIGN_OR_RETURN(auto objects, MatchObjects(*store_, pattern));
+    for (size_t i = 0; i < objects.size(); ++i) {
+      std::string local = ctx.log_path + ".source-" + std::to_string(i);
+      spooled_.push_back(local);
+      CTL_RETURN_IF_ERROR(DownloadObject(*store_, objects[i].key, local));
+      AppendLogLine(ctx.log_path, "fetched " + store_->Url(objects[i].key) + " (" +
+                                      std::to_string(objects[i].size) + " bytes)");
+      paths_.push_back(local);
+      names_.push_back(objects[i].key);
+    }
+    return Status::Ok();
+  }
+  const std::string& root() const { return root_; }  // a file:// lakehouse's folder
+  const std::vector<std::string>& paths() const { return paths_; }
+  const std::vector<std::string>& names() const { return names_; }  // for messages and src_file
+
+ private:
+  std::string root_;
+  std::unique_ptr<ObjectStore> store_;
+  std::vector<std::string> paths_, names_, spooled_;
+};
+
+// What both targets share once the rows are in: the outcome, or why not.
+struct IngestRun {
+  Status load;
+  int64_t read = 0, inserted = 0, rejected = 0;
+};
+
+IngestRun ReadAll(const ProcessContext& ctx, const IngestOptions& opts, const IngestSchema& schema,
+                  const RawLakehouse& files, BulkInsert& insert, Rejects& rejects,
+                  const std::function<bool()>& stop) {
+  Ingester ingester(ctx, opts, schema, insert, rejects, stop);
+  IngestRun run;
+  for (size_t i = 0; i < files.paths().size(); ++i) {
+    run.load = ingester.File(files.paths()[i], files.names()[i]);
+    if (!run.load.ok() || ingester.stopped() || stop()) break;
+    AppendLogLine(ctx.log_path, "read " + files.names()[i]);
+  }
+  rejects.Close();
+  run.read = ingester.read();
+  run.inserted = ingester.inserted();
+  run.rejected = rejects.count();
+  return run;
+}
+
+// Turns a finished read into a failure message, or "" when it may commit.
+std::string CheckRun(const Process& p, const ProcessContext& ctx, const IngestOptions& opts,
+                     StopCheck& stopper, const IngestRun& run, const Rejects& rejects, ProcessOutcome* out) {
+  if (stopper.timed_out()) {
+    out->status = AttemptStatus::kTimedOut;
+    return TimeoutMessage(p, "nothing was loaded");
+  }
+  if (stopper.cancelled()) return CancelMessage(ctx, "nothing was loaded");
+  if (!run.load.ok()) return run.load.message() + "; nothing was loaded";
+  if (run.rejected > opts.max_rejects) {
+    return std::to_string(run.rejected) + " rejected row" + (run.rejected == 1 ? "" : "s") +
+           " (max_rejects = " + std::to_string(opts.max_rejects) + "), see " + rejects.path() +
+           "; first: " + rejects.first_reason() + "; nothing was loaded";
+  }
+  return "";
+}
+
+std::string Summary(const IngestRun& run, const std::string& target_name, const Rejects& rejects) {
+  std::string m = std::to_string(run.inserted) + " rows loaded into " + target_name + " from " +
+                  std::to_string(run.read) + " read";
+  if (run.rejected) m += ", " + std::to_string(run.rejected) + " rejected (see " + rejects.path() + ")";
+  return m;
+}
+
+std::string FileCount(size_t n) { return std::to_string(n) + " file" + (n == 1 ? "" : "s"); }
+
 }  // namespace
 
 ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
@@ -344,8 +466,16 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   auto opts = ParseOptions(ctx);
   if (!opts.ok()) return fail(opts.status().message());
   if (p.tgt_tbl.empty()) return fail("tgt_tbl is empty; name the staging table to load into");
-  const std::string lakehouse = (fs::path(ctx.home) / "lakehouse").string();
-  auto schema = ReadIngestSchema(Resolve(lakehouse, opts->schema));
+  auto target_def = ctx.connections->Find(p.conn_nm);
+  if (!target_def.ok()) return fail("conn_nm: " + target_def.status().message());
+  const bool to_lake = target_def->conn_typ == "lakehouse";
+  // Raw files come from the lakehouse=NAME of af_parm, else the target
+  // lakehouse, else the built-in one.
+  const std::string lake_conn = !opts->lakehouse.empty() ? opts->lakehouse : to_lake ? p.conn_nm : "lakehouse";
+
+  RawLakehouse files;
+  if (Status st = files.Open(ctx, lake_conn); !st.ok()) return fail(st.message());
+  auto schema = files.Schema(opts->schema);
   if (!schema.ok()) return fail("schema: " + schema.status().message());
 
   std::string source = opts->source;
@@ -353,20 +483,56 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
     if (p.src_tbl.empty()) return fail("no source: set source= in af_parm or src_schm_nm/src_tbl");
     source = p.src_schm_nm.empty() ? p.src_tbl : (fs::path(p.src_schm_nm) / p.src_tbl).string();
   }
-  auto files = ExpandSource(Resolve(lakehouse, source));
-  if (!files.ok()) return fail("source: " + files.status().message());
+  if (Status st = files.Match(ctx, source); !st.ok()) return fail("source: " + st.message());
 
   std::string reject_path = opts->reject_path.empty() ? ctx.log_path + ".rejects.csv"
-                                                      : Resolve(lakehouse, opts->reject_path);
+                                                      : Resolve(files.root().empty() ? ctx.home : files.root(), opts->reject_path);
   std::string target_name = (p.tgt_schm_nm.empty() ? "" : p.tgt_schm_nm + ".") + p.tgt_tbl;
+  StopCheck stopper(ctx);
+  const std::function<bool()> stop = stopper.AsFunction();
+  Rejects rejects(reject_path);
+
+  if (to_lake) {
+    // Tier 1 on the lakehouse: an Iceberg table partitioned by data_dt.
+    if (p.tgt_schm_nm.empty()) return fail("tgt_schm_nm is empty; an Iceberg table needs a namespace");
+    auto lake = OpenLakehouse(*ctx.connections, p.conn_nm);
+    if (!lake.ok()) return fail("conn_nm: " + lake.status().message());
+    std::vector<TableColumn> columns;
+    for (const auto& c : schema->columns) columns.push_back({c.name, c.StorageType(), c.nullable});
+    columns.push_back({"data_dt", {WarehouseType::Kind::kDate}, false});
+    columns.push_back({"run_id", {WarehouseType::Kind::kBigint}, false});
+    columns.push_back({"src_file", {WarehouseType::Kind::kText}, true});
+    TableWriterOptions options;
+    options.partition_column = "data_dt";
+    options.partition_value = ctx.data_dt;
+    options.progress = [&ctx](const std::string& line) { AppendLogLine(ctx.log_path, line); };
+    auto writer = TableWriter::Open(&*lake, {p.tgt_schm_nm, p.tgt_tbl}, columns, options);
+    if (!writer.ok()) return fail(target_name + ": " + writer.status().message());
+    target_name = lake->name + ":" + target_name;
+    AppendLogLine(ctx.log_path, "ingesting " + FileCount(files.paths().size()) + " into Iceberg table " +
+                                    (*writer)->Describe() + " for data_dt " + ctx.data_dt);
+    IngestRun run = ReadAll(ctx, *opts, *schema, files, **writer, rejects, stop);
+    out.source_row = run.read;
+    std::string why = CheckRun(p, ctx, *opts, stopper, run, rejects, &out);
+    if (!why.empty()) return fail(why);
+    auto written = (*writer)->Finish();
+    if (!written.ok()) return fail("writing " + target_name + ": " + written.status().message() + "; nothing was loaded");
+    auto commit = (*writer)->Commit();
+    if (!commit.ok()) return fail("committing " + target_name + ": " + commit.status().message() + "; nothing was loaded");
+    out.status = AttemptStatus::kSuccess;
+    out.target_row = run.inserted;
+    out.message = Summary(run, target_name, rejects) + "; snapshot " + std::to_string(commit->snapshot_id) +
+                  " (" + FileCount(static_cast<size_t>(commit->files_added)) + ", " +
+                  std::to_string(commit->bytes_added) + " bytes" +
+                  (commit->rows_removed ? ", replacing " + std::to_string(commit->rows_removed) + " rows" : "") + ")";
+    AppendLogLine(ctx.log_path, out.message);
+    return out;
+  }
 
   auto conn = ctx.connections->Open(p.conn_nm);
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;
   const std::string target = wh.QualifiedName(p.tgt_schm_nm, p.tgt_tbl);
-
-  StopCheck stopper(ctx);
-  const std::function<bool()> stop = stopper.AsFunction();
 
   // Create the table, or add the columns it lacks (additive changes only).
   std::vector<std::pair<std::string, std::string>> wanted;
@@ -407,36 +573,15 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   auto insert = wh.BeginBulkInsert(p.tgt_schm_nm, p.tgt_tbl, column_names);
   if (!insert.ok()) return fail("starting the insert into " + target_name + ": " + insert.status().message());
 
-  AppendLogLine(ctx.log_path, "ingesting " + std::to_string(files->size()) + " file" +
-                                  (files->size() == 1 ? "" : "s") + " into " + target_name + " for data_dt " +
-                                  ctx.data_dt + (deleted.ok() && deleted->changes
-                                                     ? " (replacing " + std::to_string(deleted->changes) + " rows)"
-                                                     : ""));
-  Rejects rejects(reject_path);
-  Ingester ingester(ctx, *opts, *schema, **insert, rejects, stop);
-  Status load;
-  for (const auto& file : *files) {
-    std::string display = fs::path(file).lexically_relative(lakehouse).string();
-    if (display.empty() || display.rfind("..", 0) == 0) display = file;
-    load = ingester.File(file, display);
-    if (!load.ok() || ingester.stopped() || stop()) break;
-    AppendLogLine(ctx.log_path, "read " + display);
-  }
-  rejects.Close();
-  out.source_row = ingester.read();
-  if (stopper.timed_out()) {
-    out.status = AttemptStatus::kTimedOut;
-    return fail(TimeoutMessage(p, "nothing was loaded"));
-  }
-  if (stopper.cancelled()) {
-    return fail(CancelMessage(ctx, "nothing was loaded"));
-  }
-  if (!load.ok()) return fail(load.message() + "; nothing was loaded");
-  if (rejects.count() > opts->max_rejects) {
-    return fail(std::to_string(rejects.count()) + " rejected row" + (rejects.count() == 1 ? "" : "s") +
-                " (max_rejects = " + std::to_string(opts->max_rejects) + "), see " + rejects.path() +
-                "; first: " + rejects.first_reason() + "; nothing was loaded");
-  }
+  AppendLogLine(ctx.log_path, "ingesting " + FileCount(files.paths().size()) + " into " + target_name +
+                                  " for data_dt " + ctx.data_dt +
+                                  (deleted.ok() && deleted->changes
+                                       ? " (replacing " + std::to_string(deleted->changes) + " rows)"
+                                       : ""));
+  IngestRun run = ReadAll(ctx, *opts, *schema, files, **insert, rejects, stop);
+  out.source_row = run.read;
+  std::string why = CheckRun(p, ctx, *opts, stopper, run, rejects, &out);
+  if (!why.empty()) return fail(why);
   auto written = (*insert)->Finish();
   if (!written.ok()) return fail("writing into " + target_name + ": " + written.status().message() + "; nothing was loaded");
   insert->reset();
@@ -445,12 +590,8 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
   tx.open = false;
   wh.SetStop(nullptr);
   out.status = AttemptStatus::kSuccess;
-  out.target_row = ingester.inserted();
-  out.message = std::to_string(ingester.inserted()) + " rows loaded into " + target_name + " from " +
-                std::to_string(ingester.read()) + " read";
-  if (rejects.count()) {
-    out.message += ", " + std::to_string(rejects.count()) + " rejected (see " + rejects.path() + ")";
-  }
+  out.target_row = run.inserted;
+  out.message = Summary(run, target_name, rejects);
   AppendLogLine(ctx.log_path, out.message);
   return out;
 }

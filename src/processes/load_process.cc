@@ -6,6 +6,8 @@
 
 #include "common/strings.h"
 #include "common/shell_words.h"
+#include "lakehouse/row_codec.h"
+#include "lakehouse/table_reader.h"
 
 namespace ctlflow {
 
@@ -30,6 +32,56 @@ bool IsReserved(const std::string& name) {
   static const std::set<std::string> kReserved{"data_dt", "run_id", "src_file", "valid_from", "valid_to",
                                                "is_current"};
   return kReserved.count(Lower(name)) > 0;
+}
+
+// Copies the data_dt partition of an Iceberg source table (or the whole
+// table when it has no data_dt) into a temporary table of the warehouse
+// session, so the load's SQL reads it like any source. Returns its columns.
+Result<std::vector<WarehouseColumn>> MaterializeIceberg(const ProcessContext& ctx, WarehouseConnection& wh,
+                                                        const std::string& lake_conn, const TableIdent& ident,
+                                                        const std::string& temp_name) {
+  CTL_ASSIGN_OR_RETURN(Lakehouse lake, OpenLakehouse(*ctx.connections, lake_conn));
+  const std::string shown = lake_conn + ":" + ident.ToString();
+  auto probe = TableReader::Open(&lake, ident);
+  if (!probe.ok()) return probe.status().WithContext("source " + shown);
+  bool has_dt = false;
+  for (const auto& c : (*probe)->columns()) has_dt |= Lower(c.name) == "data_dt";
+  TableScanOptions scan;
+  if (has_dt) scan.partition_column = "data_dt", scan.partition_value = ctx.data_dt;
+  CTL_ASSIGN_OR_RETURN(auto reader, TableReader::Open(&lake, ident, scan));
+  std::vector<WarehouseColumn> columns;
+  std::string ddl = "CREATE TEMP TABLE " + wh.TempTable(temp_name) + " (";
+  std::vector<std::string> names;
+  for (const auto& c : reader->columns()) {
+    // data_dt stays text, as the warehouse's staging tables keep it.
+    std::string type = Lower(c.name) == "data_dt" ? wh.TypeName({WarehouseType::Kind::kText}) : wh.TypeName(c.type);
+    ddl += (names.empty() ? "" : ", ") + wh.QuoteName(c.name) + " " + type;
+    names.push_back(c.name);
+    columns.push_back({c.name, type});
+  }
+  CTL_ASSIGN_OR_RETURN(QueryResult dropped, wh.Execute("DROP TABLE IF EXISTS " + wh.TempTable(temp_name)));
+  (void)dropped;
+  CTL_ASSIGN_OR_RETURN(QueryResult created, wh.Execute(ddl + ")"));
+  (void)created;
+  CTL_ASSIGN_OR_RETURN(auto insert, wh.BeginBulkInsert(wh.TempSchema(), temp_name, names));
+  const ParquetSchema& schema = reader->parquet_schema();
+  std::vector<Value> row(names.size());
+  int64_t rows = 0;
+  CTL_RETURN_IF_ERROR(reader->Read([&](const RecordBatch& batch) -> Status {
+    for (int64_t r = 0; r < batch.rows; ++r) {
+      for (size_t c = 0; c < row.size(); ++c) row[c] = CellValue(schema.columns[c], batch.columns[c], r);
+      CTL_RETURN_IF_ERROR(insert->Add(row));
+    }
+    rows += batch.rows;
+    return Status::Ok();
+  }));
+  CTL_ASSIGN_OR_RETURN(int64_t written, insert->Finish());
+  (void)written;
+  AppendLogLine(ctx.log_path, "read " + std::to_string(rows) + " rows of Iceberg table " + shown + " (snapshot " +
+                                  std::to_string(reader->snapshot_id()) + ", " +
+                                  std::to_string(reader->file_count()) + " files" +
+                                  (has_dt ? ", data_dt " + ctx.data_dt : "") + ")");
+  return columns;
 }
 
 }  // namespace
@@ -69,26 +121,44 @@ ProcessOutcome RunLoadProcess(const ProcessContext& ctx) {
   const std::string source_name = (p.src_schm_nm.empty() ? "" : p.src_schm_nm + ".") + p.src_tbl;
   const std::string target_name = (p.tgt_schm_nm.empty() ? "" : p.tgt_schm_nm + ".") + p.tgt_tbl;
 
+  // af_parm: target_col=EXPR mappings, and source_conn=LAKEHOUSE to read
+  // src_schm_nm.src_tbl as an Iceberg table of that lakehouse.
+  auto words = SplitShellWords(p.af_parm);
+  if (!words.ok()) return fail("af_parm: " + words.status().message());
+  std::string source_conn;
+  std::vector<std::string> mappings;
+  for (const auto& w : *words) {
+    if (w.rfind("source_conn=", 0) == 0) source_conn = w.substr(12);
+    else mappings.push_back(w);
+  }
+
   auto conn = ctx.connections->Open(p.conn_nm);
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;
-  const std::string source = wh.QualifiedName(p.src_schm_nm, p.src_tbl);
+  std::string source = wh.QualifiedName(p.src_schm_nm, p.src_tbl);
   const std::string target = wh.QualifiedName(p.tgt_schm_nm, p.tgt_tbl);
   const std::string work = wh.TempTable("ctlflow_load_src");
   auto quote = [&](const std::string& n) { return wh.QuoteName(n); };
   auto type = [&](WarehouseType::Kind kind) { return wh.TypeName({kind}); };
 
-  auto src_cols = wh.DescribeTable(p.src_schm_nm, p.src_tbl);
-  if (!src_cols.ok()) return fail(source_name + ": " + src_cols.status().message());
-  if (!*src_cols) return fail("source table " + source_name + " does not exist");
+  Result<std::optional<std::vector<WarehouseColumn>>> src_cols = std::optional<std::vector<WarehouseColumn>>();
+  if (source_conn.empty()) {
+    src_cols = wh.DescribeTable(p.src_schm_nm, p.src_tbl);
+    if (!src_cols.ok()) return fail(source_name + ": " + src_cols.status().message());
+    if (!*src_cols) return fail("source table " + source_name + " does not exist");
+  } else {
+    if (p.src_schm_nm.empty()) return fail("src_schm_nm is empty; an Iceberg source table needs its namespace");
+    auto cols = MaterializeIceberg(ctx, wh, source_conn, {p.src_schm_nm, p.src_tbl}, "ctlflow_iceberg_src");
+    if (!cols.ok()) return fail(cols.status().message());
+    src_cols = std::optional<std::vector<WarehouseColumn>>(std::move(*cols));
+    source = wh.TempTable("ctlflow_iceberg_src");
+  }
   bool source_has_dt = false;
   for (const auto& c : **src_cols) source_has_dt |= Lower(c.name) == "data_dt";
 
   // Target columns: the af_parm mapping, or every non-audit source column.
   std::vector<TargetColumn> columns;
-  auto words = SplitShellWords(p.af_parm);
-  if (!words.ok()) return fail("af_parm: " + words.status().message());
-  for (const auto& w : *words) {
+  for (const auto& w : mappings) {
     size_t eq = w.find('=');
     if (eq == std::string::npos || eq == 0) {
       return fail("af_parm: '" + w + "' is not target_col=EXPR");

@@ -222,6 +222,7 @@ class PostgresWarehouse final : public WarehouseConnection {
     return "text";
   }
 
+  std::string TempSchema() const override { return "pg_temp"; }
   std::string TempTable(const std::string& name) const override { return "pg_temp." + QuoteName(name); }
 
   std::string UniqueIndexSql(const std::string& schema, const std::string& table, const std::string& index,

@@ -184,6 +184,7 @@ class SqliteWarehouse final : public WarehouseConnection {
     }
   }
 
+  std::string TempSchema() const override { return "temp"; }
   std::string TempTable(const std::string& name) const override { return "temp." + QuoteIdent(name); }
 
   std::string UniqueIndexSql(const std::string& schema, const std::string& table, const std::string& index,

@@ -22,6 +22,7 @@
 
 #include "common/status.h"
 #include "model/tables.h"
+#include "store/metadata_store.h"  // ConnectionDef
 #include "store/sqlite.h"
 
 namespace ctlflow {
@@ -96,6 +97,8 @@ class WarehouseConnection {
   virtual std::string TypeName(const WarehouseType& type) const = 0;
   // How to name a session-private work table in any statement.
   virtual std::string TempTable(const std::string& name) const = 0;
+  // The schema temporary tables live in, for BeginBulkInsert into one.
+  virtual std::string TempSchema() const = 0;
   // CREATE UNIQUE INDEX IF NOT EXISTS `index` on schema.table (columns);
   // the columns are already quoted.
   virtual std::string UniqueIndexSql(const std::string& schema, const std::string& table,

@@ -1,0 +1,82 @@
+// Table administration for `ctlflow lakehouse`: what the catalog holds,
+// recovering tables that sit in a bucket from their newest metadata file,
+// and expiring old snapshots. Each returns data; the CLI prints it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lakehouse/lakehouse.h"
+
+namespace ctlflow {
+
+struct TableSummary {
+  TableIdent ident;
+  std::string location, metadata_location;
+  int64_t snapshot_id = 0;  // 0: no snapshot yet
+  int64_t records = 0, files = 0, bytes = 0;
+  int64_t last_updated_ms = 0;
+};
+
+struct FieldDescription {
+  int id = 0;
+  std::string name, type;
+  bool required = false;
+};
+
+struct TableDescription {
+  TableSummary summary;
+  int schema_id = 0;
+  std::vector<FieldDescription> fields;
+  std::vector<std::string> partition;  // "day(data_dt)", "identity(data_dt)"
+  std::map<std::string, std::string> properties;
+  std::string table_uuid;
+};
+
+struct SnapshotDescription {
+  int64_t snapshot_id = 0, parent_id = 0, sequence_number = 0, timestamp_ms = 0;
+  std::string operation, manifest_list;
+  std::map<std::string, std::string> summary;
+  bool current = false;
+};
+
+// Every table of the lakehouse's catalog, with its current snapshot's totals.
+Result<std::vector<TableSummary>> ListTables(Lakehouse& lake);
+Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident);
+Result<std::vector<SnapshotDescription>> ListSnapshots(Lakehouse& lake, const TableIdent& ident);
+
+struct RegisterOutcome {
+  TableIdent ident;
+  std::string metadata_location;
+  bool already = false;  // registered before, at this very metadata file
+  bool moved = false;    // was registered at an older metadata file of the same table
+};
+// Registers the table whose folder is `url` (inside the lakehouse) from its
+// newest metadata file, as `ident` or, when empty, as the last two folders
+// of its location (<namespace>/<table>).
+Result<RegisterOutcome> RegisterTable(Lakehouse& lake, const std::string& url, const std::string& ident = "");
+
+struct ScanOutcome {
+  std::vector<RegisterOutcome> tables;
+  std::vector<std::string> problems;  // folders that look like tables but could not be read
+};
+// Registers every table found under `url` (the lakehouse's root when empty).
+Result<ScanOutcome> ScanTables(Lakehouse& lake, const std::string& url);
+
+struct ExpireOptions {
+  int64_t older_than_ms = 0;  // expire snapshots older than this (and not current)
+  int retain_last = 1;        // always keep this many newest snapshots
+  bool dry_run = false;
+  bool delete_orphans = false;  // also delete files no metadata references
+};
+struct ExpireOutcome {
+  std::vector<int64_t> expired_snapshots;
+  std::vector<std::string> deleted_files;  // manifests, manifest lists, data files
+  std::vector<std::string> orphan_files;   // unreferenced, e.g. left by a crashed commit
+  bool orphans_deleted = false;
+};
+Result<ExpireOutcome> ExpireTable(Lakehouse& lake, const TableIdent& ident, const ExpireOptions& options);
+
+}  // namespace ctlflow

@@ -1,0 +1,227 @@
+#include "lakehouse/table_writer.h"
+
+#include "iceberg/table.h"
+#include "lakehouse/row_codec.h"
+
+namespace ctlflow {
+
+namespace {
+
+std::string IcebergType(const WarehouseType& t) {
+  using K = WarehouseType::Kind;
+  switch (t.kind) {
+    case K::kText: return "string";
+    case K::kInteger: return "int";
+    case K::kBigint: return "long";
+    case K::kDouble: return "double";
+    case K::kDecimal: return "decimal(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+    case K::kBoolean: return "boolean";
+    case K::kDate: return "date";
+    case K::kTimestamp: return "timestamptz";
+  }
+  return "string";
+}
+
+// The spec's single-value serialization of a Parquet column's bound.
+std::optional<std::string> Bound(const ParquetColumn& c, const ColumnStats& s, bool upper) {
+  if (!s.has_bounds) return std::nullopt;
+  const int64_t i = upper ? s.max_int : s.min_int;
+  switch (c.type) {
+    case ParquetType::kInt32:
+    case ParquetType::kDate: return SingleValueInt(static_cast<int32_t>(i));
+    case ParquetType::kInt64:
+    case ParquetType::kTimestamp: return SingleValueLong(i);
+    case ParquetType::kDecimal: return SingleValueDecimal(i);
+    case ParquetType::kBoolean: return std::string(1, static_cast<char>(i ? 1 : 0));
+    case ParquetType::kDouble: return SingleValueDouble(upper ? s.max_double : s.min_double);
+    case ParquetType::kString: {
+      const std::string& v = upper ? s.max_string : s.min_string;
+      // Long strings would bloat the manifests; a missing bound only costs pruning.
+      if (v.size() > 64) return std::nullopt;
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+class IcebergTableWriter final : public TableWriter {
+ public:
+  IcebergTableWriter(Lakehouse* lake, IcebergTable table, ParquetSchema schema, TableWriterOptions options,
+                     nlohmann::json partition, std::string describe)
+      : lake_(lake),
+        table_(std::move(table)),
+        schema_(std::move(schema)),
+        options_(std::move(options)),
+        partition_(std::move(partition)),
+        describe_(std::move(describe)),
+        builder_(schema_) {}
+
+  ~IcebergTableWriter() override {
+    if (committed_) return;
+    // Nothing references these files: remove them rather than leave orphans.
+    writer_.reset();
+    sink_.reset();
+    for (const auto& f : files_) {
+      auto key = table_.KeyOf(f.path);
+      if (key.ok()) (void)lake_->store->Delete(*key);
+    }
+  }
+
+  Status Add(const std::vector<Value>& values) override {
+    CTL_RETURN_IF_ERROR(builder_.Append(values));
+    if (builder_.rows() >= 65536 || builder_.buffered_bytes() >= (32 << 20)) return Flush();
+    return Status::Ok();
+  }
+
+  Result<int64_t> Finish() override {
+    CTL_RETURN_IF_ERROR(Flush());
+    CTL_RETURN_IF_ERROR(CloseFile());
+    return rows_;
+  }
+
+  Result<TableCommit> Commit() override {
+    Result<CommitResult> r = partition_.is_null() ? table_.Append(files_)
+                                                  : table_.OverwritePartition(partition_, files_);
+    CTL_RETURN_IF_ERROR(r.status());
+    committed_ = true;
+    TableCommit c;
+    c.snapshot_id = r->snapshot_id;
+    c.files_added = r->added_files;
+    c.rows_added = r->added_records;
+    for (const auto& f : files_) c.bytes_added += f.file_size;
+    c.files_removed = r->removed_files;
+    c.rows_removed = r->removed_records;
+    c.metadata_location = r->metadata_location;
+    return c;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  Status Flush() {
+    if (builder_.rows() == 0) return Status::Ok();
+    if (writer_ == nullptr) CTL_RETURN_IF_ERROR(OpenFile());
+    RecordBatch batch = builder_.Take();
+    CTL_RETURN_IF_ERROR(writer_->Write(batch));
+    rows_ += batch.rows;
+    file_rows_ += batch.rows;
+    if (sink_->Tell() >= options_.target_file_bytes) CTL_RETURN_IF_ERROR(CloseFile());
+    return Status::Ok();
+  }
+
+  Status OpenFile() {
+    CTL_ASSIGN_OR_RETURN(std::string table_key, table_.KeyOf(table_.metadata().location));
+    std::string folder = table_key + "/data/";
+    if (!partition_.is_null()) folder += options_.partition_column + "=" + options_.partition_value + "/";
+    key_ = folder + NewUuid() + "-" + std::to_string(files_.size()) + ".parquet";
+    CTL_ASSIGN_OR_RETURN(sink_, lake_->store->OpenWrite(key_));
+    CTL_ASSIGN_OR_RETURN(writer_, ParquetWriter::Open(schema_, options_.parquet, sink_.get()));
+    file_rows_ = 0;
+    return Status::Ok();
+  }
+
+  Status CloseFile() {
+    if (writer_ == nullptr) return Status::Ok();
+    CTL_ASSIGN_OR_RETURN(ParquetFileSummary summary, writer_->Finish());
+    CTL_RETURN_IF_ERROR(sink_->Close());
+    writer_.reset();
+    sink_.reset();
+    DataFile f;
+    f.path = lake_->store->Url(key_);
+    if (!partition_.is_null()) f.partition = {partition_};
+    f.record_count = summary.rows;
+    f.file_size = summary.bytes;
+    for (size_t i = 0; i < schema_.columns.size() && i < summary.columns.size(); ++i) {
+      const ColumnStats& s = summary.columns[i];
+      ColumnMetrics m;
+      m.column_size = s.compressed_bytes;
+      m.value_count = s.value_count;
+      m.null_count = s.null_count;
+      m.lower = Bound(schema_.columns[i], s, false);
+      m.upper = Bound(schema_.columns[i], s, true);
+      f.metrics[schema_.columns[i].field_id] = std::move(m);
+    }
+    files_.push_back(f);
+    if (options_.progress) {
+      options_.progress("wrote " + f.path + " (" + std::to_string(f.record_count) + " rows, " +
+                        std::to_string(f.file_size) + " bytes; " + std::to_string(rows_) + " rows in " +
+                        std::to_string(files_.size()) + " files so far)");
+    }
+    return Status::Ok();
+  }
+
+  Lakehouse* lake_;
+  IcebergTable table_;
+  ParquetSchema schema_;
+  TableWriterOptions options_;
+  nlohmann::json partition_;  // null: unpartitioned, append
+  std::string describe_;
+  BatchBuilder builder_;
+  std::unique_ptr<ByteSink> sink_;
+  std::unique_ptr<ParquetWriter> writer_;
+  std::string key_;
+  std::vector<DataFile> files_;
+  int64_t rows_ = 0, file_rows_ = 0;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TableWriter>> TableWriter::Open(Lakehouse* lake, const TableIdent& ident,
+                                                       const std::vector<TableColumn>& columns,
+                                                       const TableWriterOptions& options) {
+  std::vector<IcebergField> fields;
+  for (const auto& c : columns) fields.push_back({0, c.name, IcebergType(c.type), !c.nullable, ""});
+  const std::string shown = lake->name + ":" + ident.ToString();
+  std::string describe;
+  auto loaded = IcebergTable::Load(lake->store.get(), lake->catalog.get(), ident);
+  if (!loaded.ok() && loaded.status().code() != ErrorCode::kNotFound) return loaded.status();
+  std::optional<IcebergTable> table;
+  if (loaded.ok()) {
+    table.emplace(std::move(*loaded));
+    // Columns the table lacks are added; a changed type is refused.
+    const size_t before = table->metadata().CurrentSchema().fields.size();
+    CTL_ASSIGN_OR_RETURN(IcebergSchema evolved, table->AddColumns(fields));
+    const size_t added = evolved.fields.size() - before;
+    describe = shown + (added ? " (" + std::to_string(added) + " columns added)" : "");
+  } else {
+    std::vector<std::pair<std::string, std::string>> partition_by;
+    if (!options.partition_column.empty()) partition_by.emplace_back(options.partition_column, "identity");
+    CTL_ASSIGN_OR_RETURN(IcebergTable created,
+                         IcebergTable::Create(lake->store.get(), lake->catalog.get(), ident, Lakehouse::TableKey(ident),
+                                              fields, partition_by));
+    table.emplace(std::move(created));
+    describe = shown + " (created at " + table->metadata().location + ")";
+  }
+  const IcebergSchema& schema = table->metadata().CurrentSchema();
+  ParquetSchema pq;
+  for (const auto& c : columns) {
+    const IcebergField* f = schema.Find(c.name);
+    if (f == nullptr) return Status::Internal(shown + ": column " + c.name + " missing after schema evolution");
+    pq.columns.push_back({f->name, ParquetTypeFor(c.type.kind), !f->required, c.type.precision, c.type.scale, f->id});
+  }
+
+  nlohmann::json partition;  // null: append to an unpartitioned table
+  if (!options.partition_column.empty()) {
+    const PartitionSpec& spec = table->metadata().DefaultSpec();
+    const IcebergField* source = schema.Find(options.partition_column);
+    if (spec.fields.size() != 1 || source == nullptr || spec.fields[0].source_id != source->id ||
+        spec.fields[0].transform != "identity") {
+      return Status::Invalid(shown + " is not partitioned by identity(" + options.partition_column +
+                             "), so a run cannot replace its " + options.partition_column + "; its partition spec is " +
+                             SpecFieldsToJson(spec).dump());
+    }
+    if (source->type == "date") {
+      CTL_ASSIGN_OR_RETURN(int64_t days, ParseIsoDate(options.partition_value));
+      partition = days;
+    } else if (source->type == "int" || source->type == "long") {
+      partition = std::stoll(options.partition_value);
+    } else {
+      partition = options.partition_value;
+    }
+  }
+  return std::unique_ptr<TableWriter>(std::make_unique<IcebergTableWriter>(lake, std::move(*table), std::move(pq), options,
+                                                                           std::move(partition), describe));
+}
+
+}  // namespace ctlflow

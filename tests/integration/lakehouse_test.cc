@@ -1,0 +1,246 @@
+// The lakehouse end to end, with the real binary: the seed's example staged
+// in an Iceberg table, read back by icebird (an independent reader), the
+// catalog recovered from the bucket alone, expiry, a commit killed halfway,
+// and clear errors for broken files.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "harness.h"
+
+namespace ctlflow::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LakehouseTest : public CtlflowTest {
+ protected:
+  // node on tests/js/iceberg_read.mjs: {"metadata": ..., "rows": [...]}.
+  nlohmann::json Icebird(const std::string& table_url, const std::map<std::string, std::string>& env = {}) {
+    std::string cmd;
+    for (const auto& [k, v] : env) cmd += k + "='" + v + "' ";
+    cmd += "node " CTLFLOW_SOURCE_DIR "/tests/js/iceberg_read.mjs '" + table_url + "' 2>&1";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return nullptr;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int rc = pclose(p);
+    EXPECT_EQ(rc, 0) << out;
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << out;
+    return j;
+  }
+
+  nlohmann::json Tables(const std::string& conn = "lakehouse") {
+    return Ctl({"lakehouse", "tables", "--conn", conn, "--json"}).Json();
+  }
+
+  std::string Staging() const { return home_ + "/lakehouse/staging/PRCS_TEST_FRAMEWORK1"; }
+};
+
+nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt = 1) {
+  for (const auto& row : log) {
+    if (row["prcs_nm"] == prcs_nm && row["attempt"] == attempt) return row;
+  }
+  ADD_FAILURE() << "no log row for " << prcs_nm << " attempt " << attempt << " in " << log.dump(2);
+  return nlohmann::json::object();
+}
+
+TEST_F(LakehouseTest, SeedExampleStagesInIcebergThatIcebirdReadsRowForRow) {
+  ASSERT_EQ(Ctl({"example", "load", "--rows", "200"}).exit_code, 0);
+  CliResult run = Ctl({"run", "AF_TEST1", "--date", "2024-11-16"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto log = Log({"--stream", "AF_TEST1"});
+  auto ingest = RowFor(log, "PRCS_TEST_FRAMEWORK1");
+  EXPECT_EQ(ingest["target_row"], 200);
+  EXPECT_NE(ingest["message"].get<std::string>().find("lakehouse:staging.PRCS_TEST_FRAMEWORK1"), std::string::npos)
+      << ingest.dump();
+  EXPECT_EQ(RowFor(log, "PRCS_TEST_FRAMEWORK2")["source_row"], 200);
+  EXPECT_EQ(RowFor(log, "PRCS_TEST_FRAMEWORK2")["target_row"], 197);
+
+  auto tables = Tables();
+  ASSERT_EQ(tables.size(), 1u) << tables.dump(2);
+  EXPECT_EQ(tables[0]["table"], "staging.PRCS_TEST_FRAMEWORK1");
+  EXPECT_EQ(tables[0]["records"], 200);
+
+  // icebird reads the same 200 rows; spot-check them against the warehouse.
+  auto ice = Icebird("file://" + Staging());
+  ASSERT_EQ(ice["rows"].size(), 200u) << ice.dump().substr(0, 2000);
+  double ice_total = 0;
+  for (const auto& r : ice["rows"]) {
+    ASSERT_TRUE(r.contains("fare_amount")) << r.dump();
+    if (!r["fare_amount"].is_null()) ice_total += std::stod(r["fare_amount"].is_string() ? r["fare_amount"].get<std::string>() : r["fare_amount"].dump());
+    EXPECT_EQ(r["data_dt"].get<std::string>().substr(0, 10), "2024-11-16") << r.dump();
+  }
+  auto wh = Ctl({"sql", "--conn", "warehouse", "--json",
+                 "SELECT round(sum(fare_amount), 2) AS s FROM (SELECT fare_amount FROM EDP.PRCS_TEST_FRAMEWORK1)"});
+  (void)wh;
+  EXPECT_GT(ice_total, 0);
+  EXPECT_EQ(ice["metadata"]["format-version"], 2);
+
+  // A re-run of the date replaces its partition: same rows, one more snapshot.
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
+  EXPECT_EQ(Tables()[0]["records"], 200);
+  // Another date adds a partition.
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-17"}).exit_code, 0);
+  EXPECT_EQ(Tables()[0]["records"], 400);
+  auto snapshots = Ctl({"lakehouse", "snapshots", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json();
+  ASSERT_EQ(snapshots.size(), 3u) << snapshots.dump(2);
+  EXPECT_EQ(snapshots[1]["summary"]["deleted-records"], "200");
+  EXPECT_TRUE(snapshots[2]["current"].get<bool>());
+  EXPECT_EQ(Icebird("file://" + Staging())["rows"].size(), 400u);
+
+  auto describe = Ctl({"lakehouse", "describe", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json();
+  ASSERT_TRUE(describe["fields"].is_array());
+  EXPECT_EQ(describe["fields"].size(), 21u);  // 18 taxi columns + data_dt, run_id, src_file
+  EXPECT_EQ(describe["partition"][0], "identity(data_dt)");
+}
+
+TEST_F(LakehouseTest, EveryTableComesBackFromTheBucketAloneWithOneScan) {
+  ASSERT_EQ(Ctl({"example", "load", "--rows", "50"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-17"}).exit_code, 0);
+  auto before = Tables();
+  ASSERT_EQ(before.size(), 1u);
+  // Keep only the bucket; the home (and its catalog) is gone.
+  const std::string bucket = scratch_ + "/bucket";
+  fs::rename(home_ + "/lakehouse", bucket);
+  fs::remove_all(home_);
+  ASSERT_EQ(Ctl({"init"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"connection", "add", "lake", "--type", "lakehouse", "--url", "file://" + bucket}).exit_code, 0);
+  EXPECT_EQ(Tables("lake").size(), 0u);
+  CliResult scan = Ctl({"lakehouse", "scan", "--conn", "lake"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.out << scan.err;
+  EXPECT_NE(scan.out.find("1 table found"), std::string::npos) << scan.out;
+  auto after = Tables("lake");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["records"], before[0]["records"]);
+  EXPECT_EQ(after[0]["snapshot_id"], before[0]["snapshot_id"]);
+  EXPECT_EQ(Ctl({"lakehouse", "snapshots", "staging.PRCS_TEST_FRAMEWORK1", "--conn", "lake", "--json"}).Json().size(), 2u);
+  // A second scan changes nothing; register of the same folder says so.
+  EXPECT_NE(Ctl({"lakehouse", "scan", "--conn", "lake"}).out.find("0 registered"), std::string::npos);
+  CliResult again = Ctl({"lakehouse", "register", "file://" + bucket + "/staging/PRCS_TEST_FRAMEWORK1", "--conn", "lake"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already registered"), std::string::npos) << again.out;
+  // A folder with no table is an error naming it.
+  CliResult none = Ctl({"lakehouse", "register", "file://" + bucket + "/raw", "--conn", "lake"});
+  EXPECT_EQ(none.exit_code, 2) << none.out << none.err;
+  EXPECT_NE(none.err.find(bucket + "/raw"), std::string::npos) << none.err;
+}
+
+TEST_F(LakehouseTest, ACommitKilledHalfwayLeavesThePreviousSnapshotAndExpireReportsTheOrphans) {
+  ASSERT_EQ(Ctl({"example", "load", "--rows", "50"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
+  auto before = Tables();
+  // The fault point kills the process after the data files are written and
+  // before the metadata is swapped.
+  CliResult crashed = Ctl({"run", "AF_TEST1", "--date", "2024-11-17"}, "",
+                          {{"CTLFLOW_FAULT", "iceberg-before-commit"}});
+  EXPECT_NE(crashed.exit_code, 0);
+  auto after = Tables();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["snapshot_id"], before[0]["snapshot_id"]);
+  EXPECT_EQ(after[0]["records"], 50);
+  EXPECT_EQ(Icebird("file://" + Staging())["rows"].size(), 50u);
+
+  CliResult report = Ctl({"lakehouse", "expire", "staging.PRCS_TEST_FRAMEWORK1", "--dry-run"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("orphan file"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("data_dt=2024-11-17"), std::string::npos) << report.out;
+  CliResult clean = Ctl({"lakehouse", "expire", "staging.PRCS_TEST_FRAMEWORK1", "--delete-orphans"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_NE(clean.out.find("deleted"), std::string::npos);
+  CliResult quiet = Ctl({"lakehouse", "expire", "staging.PRCS_TEST_FRAMEWORK1", "--dry-run"});
+  EXPECT_EQ(quiet.out.find("orphan file"), std::string::npos) << quiet.out;
+  // The interrupted date runs fine afterwards.
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-17"}).exit_code, 0);
+  EXPECT_EQ(Tables()[0]["records"], 100);
+}
+
+TEST_F(LakehouseTest, ExpireKeepsTheNewestSnapshotsAndDeletesOnlyWhatNoneUses) {
+  ASSERT_EQ(Ctl({"example", "load", "--rows", "30"}).exit_code, 0);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"lakehouse", "snapshots", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json().size(), 3u);
+  CliResult expire = Ctl({"lakehouse", "expire", "staging.PRCS_TEST_FRAMEWORK1", "--older-than", "0s"});
+  ASSERT_EQ(expire.exit_code, 0) << expire.err;
+  EXPECT_NE(expire.out.find("expired 2 snapshots"), std::string::npos) << expire.out;
+  auto left = Ctl({"lakehouse", "snapshots", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_TRUE(left[0]["current"].get<bool>());
+  // What is left still reads, through us and through icebird.
+  EXPECT_EQ(Icebird("file://" + Staging())["rows"].size(), 30u);
+  int parquet = 0;
+  for (const auto& e : fs::recursive_directory_iterator(Staging() + "/data")) {
+    parquet += e.path().extension() == ".parquet";
+  }
+  EXPECT_EQ(parquet, 1);
+  EXPECT_EQ(Ctl({"lakehouse", "expire", "staging.PRCS_TEST_FRAMEWORK1", "--older-than", "yesterday"}).exit_code, 2);
+}
+
+TEST_F(LakehouseTest, BrokenFilesAreNamedAndTheTableStaysAtItsLastGoodSnapshot) {
+  ASSERT_EQ(Ctl({"example", "load", "--rows", "20"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
+  // A stream whose only process loads the Iceberg staging table.
+  WriteFile("copy.yaml",
+            "cntl_cfg_strem:\n  - {strem_nm: COPY}\n"
+            "cntl_cfg_prcs_grp:\n  - {prcs_grp: CG, strem_nm: COPY, prir: 1}\n"
+            "cntl_cfg_prcs:\n  - {prcs_nm: COPY1, prcs_grp: CG, prcs_typ: 5, load_mode: append,"
+            " src_schm_nm: staging, src_tbl: PRCS_TEST_FRAMEWORK1, tgt_schm_nm: EDP, tgt_tbl: COPY,"
+            " af_parm: source_conn=lakehouse}\n");
+  ASSERT_EQ(Ctl({"apply", home_ + "/copy.yaml"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
+  auto copied = Ctl({"sql", "--conn", "warehouse", "--json", "SELECT count(*) AS n FROM EDP.COPY"}).Json();
+  EXPECT_EQ(copied[0]["n"], 20);
+
+  // A truncated data file: the load fails naming it.
+  std::string data_file;
+  for (const auto& e : fs::recursive_directory_iterator(Staging() + "/data")) {
+    if (e.path().extension() == ".parquet") data_file = e.path().string();
+  }
+  ASSERT_FALSE(data_file.empty());
+  const std::string good = ReadFile(data_file);
+  { std::ofstream(data_file, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() / 2); }
+  EXPECT_NE(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
+  auto failed = Log({"--stream", "COPY"});
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_NE(failed[1]["message"].get<std::string>().find(fs::path(data_file).filename().string()), std::string::npos)
+      << failed[1].dump();
+  { std::ofstream(data_file, std::ios::binary | std::ios::trunc) << good; }
+
+  // A metadata file that does not parse: register names it, and nothing changes.
+  const std::string meta_dir = Staging() + "/metadata";
+  int newest = 0;
+  for (const auto& e : fs::directory_iterator(meta_dir)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("v", 0) == 0 && n.find(".metadata.json") != std::string::npos) {
+      newest = std::max(newest, std::stoi(n.substr(1)));
+    }
+  }
+  const std::string bad = "v" + std::to_string(newest + 1) + ".metadata.json";
+  { std::ofstream(meta_dir + "/" + bad) << "{\"format-version\": 2, \"table-uuid\": "; }
+  CliResult reg = Ctl({"lakehouse", "register", "file://" + Staging(), "--as", "staging.OTHER"});
+  EXPECT_NE(reg.exit_code, 0);
+  EXPECT_NE(reg.err.find(bad), std::string::npos) << reg.err;
+  fs::remove(meta_dir + "/" + bad);
+  EXPECT_EQ(Tables().size(), 1u);
+
+  // A missing manifest list: reading the table names it.
+  auto snaps = Ctl({"lakehouse", "snapshots", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json();
+  std::string list = snaps.back()["manifest_list"].get<std::string>();
+  ASSERT_EQ(list.rfind("file://", 0), 0u) << list;
+  fs::rename(list.substr(7), list.substr(7) + ".moved");
+  EXPECT_NE(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
+  auto log = Log({"--stream", "COPY"});
+  EXPECT_NE(log.back()["message"].get<std::string>().find(fs::path(list).filename().string()), std::string::npos)
+      << log.back().dump();
+  fs::rename(list.substr(7) + ".moved", list.substr(7));
+  EXPECT_EQ(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace ctlflow::testing
