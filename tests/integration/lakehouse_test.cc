@@ -102,14 +102,18 @@ TEST_F(LakehouseTest, SeedExampleStagesInIcebergThatIcebirdReadsRowForRow) {
 }
 
 TEST_F(LakehouseTest, EveryTableComesBackFromTheBucketAloneWithOneScan) {
-  ASSERT_EQ(Ctl({"example", "load", "--rows", "50"}).exit_code, 0);
+  // The lakehouse lives outside the home, as a bucket would.
+  const std::string bucket = scratch_ + "/bucket";
+  fs::create_directories(bucket);
+  ASSERT_EQ(Ctl({"connection", "add", "lake", "--type", "lakehouse", "--url", "file://" + bucket}).exit_code, 0);
+  CliResult load = Ctl({"example", "load", "--rows", "50", "--lakehouse", "lake"});
+  ASSERT_EQ(load.exit_code, 0) << load.out << load.err;
   ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
   ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-17"}).exit_code, 0);
-  auto before = Tables();
+  auto before = Tables("lake");
   ASSERT_EQ(before.size(), 1u);
-  // Keep only the bucket; the home (and its catalog) is gone.
-  const std::string bucket = scratch_ + "/bucket";
-  fs::rename(home_ + "/lakehouse", bucket);
+  EXPECT_EQ(before[0]["records"], 100);
+  // The home, and the catalog in it, is gone; only the bucket is left.
   fs::remove_all(home_);
   ASSERT_EQ(Ctl({"init"}).exit_code, 0);
   ASSERT_EQ(Ctl({"connection", "add", "lake", "--type", "lakehouse", "--url", "file://" + bucket}).exit_code, 0);
@@ -128,9 +132,15 @@ TEST_F(LakehouseTest, EveryTableComesBackFromTheBucketAloneWithOneScan) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("already registered"), std::string::npos) << again.out;
   // A folder with no table is an error naming it.
-  CliResult none = Ctl({"lakehouse", "register", "file://" + bucket + "/raw", "--conn", "lake"});
+  CliResult none = Ctl({"lakehouse", "register", "file://" + bucket + "/raw/test_project", "--conn", "lake"});
   EXPECT_EQ(none.exit_code, 2) << none.out << none.err;
-  EXPECT_NE(none.err.find(bucket + "/raw"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find(bucket + "/raw/test_project"), std::string::npos) << none.err;
+  // A table restored at another URL is refused with the reason.
+  fs::rename(bucket, scratch_ + "/moved");
+  ASSERT_EQ(Ctl({"connection", "add", "moved", "--type", "lakehouse", "--url", "file://" + scratch_ + "/moved"}).exit_code, 0);
+  CliResult moved = Ctl({"lakehouse", "scan", "--conn", "moved"});
+  EXPECT_NE(moved.exit_code, 0);
+  EXPECT_NE(moved.out.find("original URL"), std::string::npos) << moved.out;
 }
 
 TEST_F(LakehouseTest, ACommitKilledHalfwayLeavesThePreviousSnapshotAndExpireReportsTheOrphans) {
@@ -186,13 +196,13 @@ TEST_F(LakehouseTest, BrokenFilesAreNamedAndTheTableStaysAtItsLastGoodSnapshot) 
   ASSERT_EQ(Ctl({"example", "load", "--rows", "20"}).exit_code, 0);
   ASSERT_EQ(Ctl({"run", "AF_TEST1", "--date", "2024-11-16"}).exit_code, 0);
   // A stream whose only process loads the Iceberg staging table.
-  WriteFile("copy.yaml",
+  const std::string copy_yaml = WriteFile("copy.yaml",
             "cntl_cfg_strem:\n  - {strem_nm: COPY}\n"
             "cntl_cfg_prcs_grp:\n  - {prcs_grp: CG, strem_nm: COPY, prir: 1}\n"
             "cntl_cfg_prcs:\n  - {prcs_nm: COPY1, prcs_grp: CG, prcs_typ: 5, load_mode: append,"
             " src_schm_nm: staging, src_tbl: PRCS_TEST_FRAMEWORK1, tgt_schm_nm: EDP, tgt_tbl: COPY,"
             " af_parm: source_conn=lakehouse}\n");
-  ASSERT_EQ(Ctl({"apply", home_ + "/copy.yaml"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"apply", copy_yaml}).exit_code, 0);
   ASSERT_EQ(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
   auto copied = Ctl({"sql", "--conn", "warehouse", "--json", "SELECT count(*) AS n FROM EDP.COPY"}).Json();
   EXPECT_EQ(copied[0]["n"], 20);
