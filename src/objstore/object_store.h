@@ -76,6 +76,7 @@ struct S3Options {
   bool path_style = true;      // false: virtual-host style bucket.endpoint
   int64_t part_size = 8 << 20; // multipart part size (>= 5 MiB except in tests)
   int max_attempts = 5;        // retries with backoff on 5xx, 429 and throttling
+  int max_keys = 1000;         // ListObjectsV2 page size (small in tests to exercise paging)
 };
 
 // "file:///abs/dir", "/abs/dir" or "s3://bucket[/prefix]". A file:// root is
