@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   const std::string out_path = argv[2];
   std::string schema_text;
   for (const auto& f : ExampleFiles()) {
-    if (f.path == "lakehouse/config/ride.json") schema_text = f.content;
+    if (std::string(f.path) == "lakehouse/config/ride.json") schema_text = f.content;
   }
   IngestSchema schema = Check(ParseIngestSchema(schema_text, "ride.json"), "schema");
   ParquetSchema pq;

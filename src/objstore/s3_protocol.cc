@@ -9,11 +9,6 @@
 namespace ctlflow {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The text between <tag> and </tag> starting at `from`, or nullopt; `*end`
 // is set past the closing tag. Enough for S3's flat, attribute-free

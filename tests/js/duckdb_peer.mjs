@@ -1,4 +1,4 @@
-// The peer of bench/lakehouse_bench.sh: DuckDB (through @duckdb/node-api)
+// The peer of bench/lakehouse_bench.sh (here beside node_modules): DuckDB (through @duckdb/node-api)
 // on the same taxi CSV, timed inside this process.
 //
 //   node duckdb_peer.mjs parquet CSV OUT.parquet THREADS
