@@ -17,5 +17,8 @@ echo
 echo "cntl_cfg_log for AF_TEST1:"
 $ctl log --stream AF_TEST1
 echo
+echo "Iceberg tables of the lakehouse (tier 1 staging):"
+$ctl lakehouse tables
+echo
 echo "EDP.AGG_RIDE:"
 $ctl sql --conn warehouse "SELECT * FROM EDP.AGG_RIDE WHERE data_dt = '2024-11-16' ORDER BY passenger_count"
