@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "common/civil_date.h"
+
 namespace ctlflow {
 namespace {
 
@@ -38,16 +40,6 @@ std::vector<std::string_view> Elements(std::string_view xml, std::string_view ta
   size_t pos = 0;
   while (auto value = Element(xml, tag, pos, &pos)) out.push_back(*value);
   return out;
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  // Howard Hinnant's days_from_civil: proleptic Gregorian, no time zone.
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 std::string HostOf(const std::string& endpoint) {

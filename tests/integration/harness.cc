@@ -157,4 +157,12 @@ nlohmann::json CtlflowTest::Log(const std::vector<std::string>& filters) {
   return r.Json();
 }
 
+nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt) {
+  for (const auto& row : log) {
+    if (row["prcs_nm"] == prcs_nm && row["attempt"] == attempt) return row;
+  }
+  ADD_FAILURE() << "no log row for " << prcs_nm << " attempt " << attempt << " in " << log.dump(2);
+  return nlohmann::json::object();
+}
+
 }  // namespace ctlflow::testing

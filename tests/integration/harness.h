@@ -48,4 +48,7 @@ class CtlflowTest : public ::testing::Test {
   std::string scratch_;  // a folder beside the home for input files
 };
 
+// The log row of `prcs_nm`'s attempt in `log` (a test failure when absent).
+nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt = 1);
+
 }  // namespace ctlflow::testing

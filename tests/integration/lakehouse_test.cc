@@ -43,14 +43,6 @@ class LakehouseTest : public CtlflowTest {
   std::string Staging() const { return home_ + "/lakehouse/staging/PRCS_TEST_FRAMEWORK1"; }
 };
 
-nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt = 1) {
-  for (const auto& row : log) {
-    if (row["prcs_nm"] == prcs_nm && row["attempt"] == attempt) return row;
-  }
-  ADD_FAILURE() << "no log row for " << prcs_nm << " attempt " << attempt << " in " << log.dump(2);
-  return nlohmann::json::object();
-}
-
 TEST_F(LakehouseTest, SeedExampleStagesInIcebergThatIcebirdReadsRowForRow) {
   ASSERT_EQ(Ctl({"example", "load", "--rows", "200"}).exit_code, 0);
   CliResult run = Ctl({"run", "AF_TEST1", "--date", "2024-11-16"});

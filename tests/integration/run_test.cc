@@ -27,14 +27,6 @@ std::string ShProcess(const std::string& name, int prir, const std::string& scri
          ", prcs_typ: 3, af_path_nm: /bin/sh, af_parm: \"" + script_path + "\"" + more + "}\n";
 }
 
-nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt = 1) {
-  for (const auto& row : log) {
-    if (row["prcs_nm"] == prcs_nm && row["attempt"] == attempt) return row;
-  }
-  ADD_FAILURE() << "no log row for " << prcs_nm << " attempt " << attempt << " in " << log.dump(2);
-  return nlohmann::json::object();
-}
-
 TEST_F(CtlflowTest, EqualPriorityRunsInParallelAndHigherPriorityWaits) {
   // A and B meet at a rendezvous: each waits for the other's file, so the
   // run only succeeds when they really run at the same time. C checks that
