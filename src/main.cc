@@ -203,6 +203,10 @@ int main(int argc, char** argv) {
   lake_describe->add_option("table", lake_table, "NAMESPACE.TABLE")->required();
   conn_option(lake_describe);
   lake_describe->add_flag("--json", lake_json);
+  int64_t lake_snapshot = 0;
+  std::string lake_as_of;
+  lake_describe->add_option("--snapshot", lake_snapshot, "time travel: the table at this snapshot id");
+  lake_describe->add_option("--as-of", lake_as_of, "time travel: the table as it was at this UTC time (YYYY-MM-DD[ HH:MM:SS])");
   auto* lake_snapshots = lake->add_subcommand("snapshots", "a table's snapshots, oldest first (* = current)");
   lake_snapshots->add_option("table", lake_table, "NAMESPACE.TABLE")->required();
   conn_option(lake_snapshots);
@@ -286,7 +290,16 @@ int main(int argc, char** argv) {
   else if (*conn_test) status = CmdConnectionTest(*home, conn_name);
   else if (*conn_remove) status = CmdConnectionRemove(*home, conn_name);
   else if (*lake_tables) status = CmdLakehouseTables(*home, lake_conn, lake_json);
-  else if (*lake_describe) status = CmdLakehouseDescribe(*home, lake_conn, lake_table, lake_json);
+  else if (*lake_describe) {
+    AsOf as_of;
+    if (lake_snapshot != 0) as_of.snapshot_id = lake_snapshot;
+    if (!lake_as_of.empty()) {
+      auto ms = ParseOlderThan(lake_as_of);
+      if (!ms.ok()) status = Status::Invalid("--as-of '" + lake_as_of + "': give a UTC time YYYY-MM-DD[ HH:MM:SS]");
+      else as_of.time_ms = *ms;
+    }
+    if (status.ok()) status = CmdLakehouseDescribe(*home, lake_conn, lake_table, lake_json, as_of);
+  }
   else if (*lake_snapshots) status = CmdLakehouseSnapshots(*home, lake_conn, lake_table, lake_json);
   else if (*lake_register) status = CmdLakehouseRegister(*home, lake_conn, lake_url, lake_as);
   else if (*lake_scan) status = CmdLakehouseScan(*home, lake_conn, lake_url);

@@ -87,7 +87,8 @@ Status CmdConnectionRemove(const Home& home, const std::string& name);
 
 // `ctlflow lakehouse ...`; `conn` is a lakehouse connection ("" = lakehouse).
 Status CmdLakehouseTables(const Home& home, const std::string& conn, bool json);
-Status CmdLakehouseDescribe(const Home& home, const std::string& conn, const std::string& table, bool json);
+Status CmdLakehouseDescribe(const Home& home, const std::string& conn, const std::string& table, bool json,
+                            const AsOf& as_of = {});
 Status CmdLakehouseSnapshots(const Home& home, const std::string& conn, const std::string& table, bool json);
 Status CmdLakehouseRegister(const Home& home, const std::string& conn, const std::string& url, const std::string& as);
 Status CmdLakehouseScan(const Home& home, const std::string& conn, const std::string& url);

@@ -84,10 +84,11 @@ Status CmdLakehouseTables(const Home& home, const std::string& conn, bool json) 
   });
 }
 
-Status CmdLakehouseDescribe(const Home& home, const std::string& conn, const std::string& table, bool json) {
+Status CmdLakehouseDescribe(const Home& home, const std::string& conn, const std::string& table, bool json,
+                            const AsOf& as_of) {
   CTL_ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(table, "table"));
   return WithLakehouse(home, conn, [&](Lakehouse& lake) -> Status {
-    CTL_ASSIGN_OR_RETURN(TableDescription d, DescribeTable(lake, ident));
+    CTL_ASSIGN_OR_RETURN(TableDescription d, DescribeTable(lake, ident, as_of));
     if (json) {
       nlohmann::ordered_json fields = nlohmann::ordered_json::array();
       for (const auto& f : d.fields) {

@@ -12,14 +12,14 @@ Result<IcebergTable> LoadTable(Lakehouse& lake, const TableIdent& ident) {
   return IcebergTable::Load(lake.store.get(), lake.catalog.get(), ident);
 }
 
-Result<TableSummary> Summarize(const IcebergTable& table) {
+Result<TableSummary> Summarize(const IcebergTable& table, const Snapshot* at = nullptr) {
   TableSummary t;
   t.ident = table.ident();
   t.location = table.metadata().location;
   t.metadata_location = table.metadata_location();
-  t.last_updated_ms = table.metadata().last_updated_ms;
-  if (const Snapshot* s = table.metadata().CurrentSnapshot()) t.snapshot_id = s->snapshot_id;
-  CTL_ASSIGN_OR_RETURN(auto files, table.LiveFiles());
+  t.last_updated_ms = at ? at->timestamp_ms : table.metadata().last_updated_ms;
+  if (const Snapshot* s = at ? at : table.metadata().CurrentSnapshot()) t.snapshot_id = s->snapshot_id;
+  CTL_ASSIGN_OR_RETURN(auto files, table.LiveFiles(at ? std::optional<int64_t>(at->snapshot_id) : std::nullopt));
   for (const auto& f : files) {
     t.records += f.record_count;
     t.bytes += f.file_size;
@@ -54,12 +54,29 @@ Result<std::vector<TableSummary>> ListTables(Lakehouse& lake) {
   return out;
 }
 
-Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident) {
+Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident, const AsOf& as_of) {
   CTL_ASSIGN_OR_RETURN(IcebergTable table, LoadTable(lake, ident));
-  TableDescription d;
-  CTL_ASSIGN_OR_RETURN(d.summary, Summarize(table));
   const TableMetadata& m = table.metadata();
-  const IcebergSchema& schema = m.CurrentSchema();
+  const Snapshot* at = nullptr;
+  if (as_of.snapshot_id) {
+    at = m.FindSnapshot(*as_of.snapshot_id);
+    if (at == nullptr) {
+      return Status::NotFound(ident.ToString() + " has no snapshot " + std::to_string(*as_of.snapshot_id) +
+                              " (expired, or never); see ctlflow lakehouse snapshots");
+    }
+  } else if (as_of.time_ms) {
+    at = m.SnapshotAsOf(*as_of.time_ms);
+    if (at == nullptr) return Status::NotFound(ident.ToString() + " had no snapshot yet at that time");
+  }
+  TableDescription d;
+  CTL_ASSIGN_OR_RETURN(d.summary, Summarize(table, at));
+  const IcebergSchema* schema_at = &m.CurrentSchema();
+  if (at != nullptr && at->schema_id) {
+    for (const auto& s : m.schemas) {
+      if (s.schema_id == *at->schema_id) schema_at = &s;
+    }
+  }
+  const IcebergSchema& schema = *schema_at;
   d.schema_id = schema.schema_id;
   for (const auto& f : schema.fields) d.fields.push_back({f.id, f.name, f.type, f.required});
   for (const auto& p : m.DefaultSpec().fields) {

@@ -44,7 +44,12 @@ struct SnapshotDescription {
 
 // Every table of the lakehouse's catalog, with its current snapshot's totals.
 Result<std::vector<TableSummary>> ListTables(Lakehouse& lake);
-Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident);
+// Time travel: the table as of a snapshot id, or as of a time (the
+// snapshot current then), instead of now; the schema is that snapshot's.
+struct AsOf {
+  std::optional<int64_t> snapshot_id, time_ms;
+};
+Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident, const AsOf& as_of = {});
 Result<std::vector<SnapshotDescription>> ListSnapshots(Lakehouse& lake, const TableIdent& ident);
 
 struct RegisterOutcome {

@@ -86,6 +86,16 @@ TEST_F(LakehouseTest, SeedExampleStagesInIcebergThatIcebirdReadsRowForRow) {
   EXPECT_EQ(snapshots[1]["summary"]["deleted-records"], "200");
   EXPECT_TRUE(snapshots[2]["current"].get<bool>());
   EXPECT_EQ(Icebird("file://" + Staging())["rows"].size(), 400u);
+  // Time travel: the first snapshot still holds one date's 200 rows.
+  auto first = Ctl({"lakehouse", "describe", "staging.PRCS_TEST_FRAMEWORK1", "--json", "--snapshot",
+                    std::to_string(snapshots[0]["snapshot_id"].get<int64_t>())}).Json();
+  EXPECT_EQ(first["records"], 200);
+  auto then = Ctl({"lakehouse", "describe", "staging.PRCS_TEST_FRAMEWORK1", "--json", "--as-of",
+                   snapshots[1]["committed"].get<std::string>().substr(0, 19)}).Json();
+  EXPECT_LE(then["records"].get<int64_t>(), 200);
+  CliResult none = Ctl({"lakehouse", "describe", "staging.PRCS_TEST_FRAMEWORK1", "--snapshot", "42"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no snapshot 42"), std::string::npos) << none.err;
 
   auto describe = Ctl({"lakehouse", "describe", "staging.PRCS_TEST_FRAMEWORK1", "--json"}).Json();
   ASSERT_TRUE(describe["fields"].is_array());
