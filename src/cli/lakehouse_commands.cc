@@ -46,6 +46,11 @@ nlohmann::ordered_json SummaryJson(const TableSummary& t) {
           {"last_updated", FormatMs(t.last_updated_ms)}};
 }
 
+std::string RegisterLine(const RegisterOutcome& r) {
+  return r.ident.ToString() + (r.already ? ": already registered at " : r.moved ? ": moved on to " : ": registered at ") +
+         r.metadata_location;
+}
+
 }  // namespace
 
 Result<int64_t> ParseOlderThan(const std::string& text) {
@@ -160,8 +165,7 @@ Status CmdLakehouseRegister(const Home& home, const std::string& conn, const std
                             const std::string& as) {
   return WithLakehouse(home, conn, [&](Lakehouse& lake) -> Status {
     CTL_ASSIGN_OR_RETURN(RegisterOutcome r, RegisterTable(lake, url, as));
-    std::cout << r.ident.ToString() << (r.already ? ": already registered at " : r.moved ? ": moved on to " : ": registered at ")
-              << r.metadata_location << "\n";
+    std::cout << RegisterLine(r) << "\n";
     return Status::Ok();
   });
 }
@@ -171,8 +175,7 @@ Status CmdLakehouseScan(const Home& home, const std::string& conn, const std::st
     CTL_ASSIGN_OR_RETURN(ScanOutcome scan, ScanTables(lake, url));
     int registered = 0;
     for (const auto& r : scan.tables) {
-      std::cout << r.ident.ToString() << (r.already ? ": already registered at " : r.moved ? ": moved on to " : ": registered at ")
-                << r.metadata_location << "\n";
+      std::cout << RegisterLine(r) << "\n";
       registered += r.already ? 0 : 1;
     }
     for (const auto& p : scan.problems) std::cout << "skipped: " << p << "\n";

@@ -189,13 +189,18 @@ Result<std::vector<DataFile>> IcebergTable::LiveFiles(std::optional<int64_t> sna
   if (snapshot_id && snap == nullptr) {
     return Status::NotFound(ident_.ToString() + " has no snapshot " + std::to_string(*snapshot_id));
   }
-  std::vector<DataFile> out;
-  if (snap == nullptr) return out;
+  if (snap == nullptr) return std::vector<DataFile>();
   CTL_ASSIGN_OR_RETURN(auto manifests, Manifests(*snap));
+  return LiveFilesOf(*snap, manifests);
+}
+
+Result<std::vector<DataFile>> IcebergTable::LiveFilesOf(const Snapshot& snap,
+                                                        const std::vector<ManifestFile>& manifests) const {
+  std::vector<DataFile> out;
   for (const auto& mf : manifests) {
     CTL_ASSIGN_OR_RETURN(std::string key, KeyOf(mf.path));
     auto bytes = store_->Get(key);
-    if (!bytes.ok()) return bytes.status().WithContext(ident_.ToString() + ": a manifest of snapshot " + std::to_string(snap->snapshot_id));
+    if (!bytes.ok()) return bytes.status().WithContext(ident_.ToString() + ": a manifest of snapshot " + std::to_string(snap.snapshot_id));
     CTL_ASSIGN_OR_RETURN(auto entries, ReadManifest(*bytes, mf.path));
     for (auto& e : entries) {
       if (e.status != EntryStatus::kDeleted) out.push_back(std::move(e.file));
@@ -475,7 +480,7 @@ Result<ExpireResult> IcebergTable::Expire(int64_t older_than_ms, int retain_last
         CTL_ASSIGN_OR_RETURN(std::string key, KeyOf(mf.path));
         out->insert(key);
       }
-      CTL_ASSIGN_OR_RETURN(auto files, LiveFiles(s.snapshot_id));
+      CTL_ASSIGN_OR_RETURN(auto files, LiveFilesOf(s, manifests));
       for (const auto& f : files) {
         CTL_ASSIGN_OR_RETURN(std::string key, KeyOf(f.path));
         out->insert(key);

@@ -97,6 +97,8 @@ class IcebergTable {
     std::function<bool(const DataFile&)> remove;  // null: remove nothing
   };
   Result<CommitResult> CommitChange(const Change& change);
+  // The live data files listed by a snapshot's manifests (already read).
+  Result<std::vector<DataFile>> LiveFilesOf(const Snapshot& snapshot, const std::vector<ManifestFile>& manifests) const;
   // Writes `next` as the version after the current one, through the
   // catalog's compare-and-set. Conflict when another writer moved first.
   Status SwapMetadata(TableMetadata next, const std::vector<std::string>& written_keys);

@@ -42,13 +42,16 @@ Result<std::vector<WarehouseColumn>> MaterializeIceberg(const ProcessContext& ct
                                                         const std::string& temp_name) {
   CTL_ASSIGN_OR_RETURN(Lakehouse lake, OpenLakehouse(*ctx.connections, lake_conn));
   const std::string shown = lake_conn + ":" + ident.ToString();
-  auto probe = TableReader::Open(&lake, ident);
-  if (!probe.ok()) return probe.status().WithContext("source " + shown);
-  bool has_dt = false;
-  for (const auto& c : (*probe)->columns()) has_dt |= Lower(c.name) == "data_dt";
+  // Pruned to the data_dt partition when the table is partitioned by it;
+  // a table without that partition is read whole and filtered by the SQL.
   TableScanOptions scan;
-  if (has_dt) scan.partition_column = "data_dt", scan.partition_value = ctx.data_dt;
-  CTL_ASSIGN_OR_RETURN(auto reader, TableReader::Open(&lake, ident, scan));
+  scan.partition_column = "data_dt";
+  scan.partition_value = ctx.data_dt;
+  auto opened = TableReader::Open(&lake, ident, scan);
+  if (!opened.ok()) return opened.status().WithContext("source " + shown);
+  std::unique_ptr<TableReader> reader = std::move(*opened);
+  bool has_dt = false;
+  for (const auto& c : reader->columns()) has_dt |= Lower(c.name) == "data_dt";
   std::vector<WarehouseColumn> columns;
   std::string ddl = "CREATE TEMP TABLE " + wh.TempTable(temp_name) + " (";
   std::vector<std::string> names;
