@@ -38,6 +38,21 @@ class SchedulerTest : public CtlflowTest {
            ", prcs_typ: 3, af_path_nm: /bin/sh, af_parm: \"" + path + "\"" + more + "}\n";
   }
   nlohmann::json Runs() { return Ctl({"runs", "--json"}).Json(); }
+  // A script body that blocks until Open(name) is called, so a test sees an
+  // attempt running however slow the machine is ("$CTLFLOW_DATA_DT" in the
+  // name gives each date its own gate).
+  std::string WaitGate(const std::string& name) {
+    return "while [ ! -e " + scratch_ + "/gate." + name + " ]; do sleep 0.05; done\n";
+  }
+  void Open(const std::string& name) { WriteFile(scratch_ + "/gate." + name, ""); }
+  // Polls a started process's stdout file until it holds `text` (~20 s).
+  bool WaitForOutput(const std::string& text, const std::string& name = "async") {
+    for (int i = 0; i < 400; ++i) {
+      if (ReadFile(scratch_ + "/." + name + ".stdout").find(text) != std::string::npos) return true;
+      usleep(50 * 1000);
+    }
+    return false;
+  }
   // Successes per (prcs_nm, data_dt).
   std::map<std::pair<std::string, std::string>, int> Successes() {
     std::map<std::pair<std::string, std::string>, int> out;
@@ -243,7 +258,7 @@ TEST_F(SchedulerTest, KillNineAndRestartLosesNothing) {
   // Three dates, two processes each; every attempt takes a moment.
   Apply("cntl_cfg_strem:\n  - {strem_nm: S, max_active_runs: 3}\n"
         "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
-        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, "sleep 0.6\n") + Sh("P2", "G", 2, "sleep 0.2\n"));
+        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, WaitGate("P1")) + Sh("P2", "G", 2, "sleep 0.2\n"));
   ASSERT_EQ(Ctl({"backfill", "S", "--from", "2024-02-01", "--to", "2024-02-03"}).exit_code, 0);
   int pid = CtlStart({"scheduler", "--workers", "2"});
   ASSERT_GT(pid, 0);
@@ -257,6 +272,7 @@ TEST_F(SchedulerTest, KillNineAndRestartLosesNothing) {
   int running = 0;
   for (const auto& r : Log()) running += r["status"] == 1;
   EXPECT_GT(running, 0) << "kill -9 should leave attempts marked running";
+  Open("P1");
 
   CliResult restart = Ctl({"scheduler", "--once", "--workers", "2"});
   ASSERT_EQ(restart.exit_code, 0) << restart.out << restart.err;
@@ -301,11 +317,13 @@ TEST_F(SchedulerTest, ChangesToControlTablesArePickedUpWithoutARestart) {
 TEST_F(SchedulerTest, AKilledForegroundRunIsFinishedByTheSchedulerAndALiveOneIsLeftAlone) {
   Apply("cntl_cfg_strem:\n  - {strem_nm: S}\n"
         "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
-        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, "sleep 0.8\n") + Sh("P2", "G", 2, "exit 0\n"));
+        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, WaitGate("$CTLFLOW_DATA_DT")) +
+        Sh("P2", "G", 2, "exit 0\n"));
   // Alive: a scheduler started meanwhile must not touch it.
   int live = CtlStart({"run", "S", "--date", "2024-04-01"});
   ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) { return !rows.empty() && rows[0]["status"] == 1; }));
   ASSERT_EQ(Ctl({"scheduler", "--once"}).exit_code, 0);
+  Open("2024-04-01");
   CliResult done = Finish(live);
   EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
   EXPECT_EQ(Log({"--date", "2024-04-01"}).size(), 2u);
@@ -315,6 +333,7 @@ TEST_F(SchedulerTest, AKilledForegroundRunIsFinishedByTheSchedulerAndALiveOneIsL
   ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) { return rows.size() == 3 && rows[2]["status"] == 1; }));
   kill(dead, SIGKILL);
   Finish(dead);
+  Open("2024-04-02");
   CliResult sched = Ctl({"scheduler", "--once"});
   ASSERT_EQ(sched.exit_code, 0) << sched.out << sched.err;
   auto log = Log({"--date", "2024-04-02"});
@@ -330,11 +349,13 @@ TEST_F(SchedulerTest, AKilledForegroundRunIsFinishedByTheSchedulerAndALiveOneIsL
 TEST_F(SchedulerTest, SigtermDrainsRunningAttempts) {
   Apply("cntl_cfg_strem:\n  - {strem_nm: S}\n"
         "cntl_cfg_prcs_grp:\n  - {prcs_grp: G, strem_nm: S}\n"
-        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, "sleep 0.5\n") + Sh("P2", "G", 2, "exit 0\n"));
+        "cntl_cfg_prcs:\n" + Sh("P1", "G", 1, WaitGate("P1")) + Sh("P2", "G", 2, "exit 0\n"));
   ASSERT_EQ(Ctl({"trigger", "S", "--date", "2024-03-01"}).exit_code, 0);
   int pid = CtlStart({"scheduler"});
   ASSERT_TRUE(WaitForLog([](const nlohmann::json& rows) { return !rows.empty() && rows[0]["status"] == 1; }));
   kill(pid, SIGTERM);
+  EXPECT_TRUE(WaitForOutput("draining"));
+  Open("P1");
   CliResult stopped = Finish(pid);
   EXPECT_EQ(stopped.exit_code, 0) << stopped.out << stopped.err;
   EXPECT_NE(stopped.out.find("draining"), std::string::npos) << stopped.out;
