@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev                 # S3 object storage (SigV4 over libcurl)
   libthrift-dev libsnappy-dev libzstd-dev         # Parquet: footer (Thrift compact), page codecs
   libavro-dev                                     # Iceberg manifests (Avro)
+  libcpp-httplib-dev                              # ctlflow server (REST API, web UI)
   tzdata ca-certificates
   jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas  # prcs_typ 1 notebook
 )

@@ -230,6 +230,38 @@ int main(int argc, char** argv) {
   lake_expire->add_flag("--delete-orphans", expire_options.delete_orphans,
                         "also delete files no metadata references (left by interrupted commits)");
 
+  ServerCliOptions server_options;
+  int server_workers = 0;
+  auto* server_cmd = app.add_subcommand("server", "serve the REST API (/api/v1) and the web UI until SIGTERM");
+  server_cmd->add_option("--port", server_options.port, "TCP port (default 8080; 0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  server_cmd->add_option("--bind", server_options.bind, "address to listen on (default 127.0.0.1, loopback only)");
+  server_cmd->add_option("--web", server_options.web_dir, "folder of the built web UI (default: web/dist of this build)");
+  server_cmd->add_flag("--with-scheduler", server_options.with_scheduler,
+                       "also run the scheduler and local workers in this process (all in one)");
+  server_cmd->add_option("--workers", server_workers, "with --with-scheduler: attempts at once (default: CPUs, at least 2)")
+      ->check(CLI::Range(1, 1024));
+  auto* user_cmd = app.add_subcommand("user", "users of the server and their roles");
+  user_cmd->require_subcommand(1);
+  std::string user_name, user_role, token_user, token_label;
+  bool user_json = false;
+  auto* user_add = user_cmd->add_subcommand("add", "add a user, or change a user's role");
+  user_add->add_option("NAME", user_name)->required();
+  user_add->add_option("--role", user_role, "viewer (reads), operator (also triggers, clears, pauses) or admin "
+                                            "(also edits control tables and connections)")->required();
+  auto* user_list = user_cmd->add_subcommand("list", "users and roles");
+  user_list->add_flag("--json", user_json);
+  auto* token_cmd = app.add_subcommand("token", "API tokens (stored hashed; shown once)");
+  token_cmd->require_subcommand(1);
+  auto* token_create = token_cmd->add_subcommand("create", "create a token for a user and print it");
+  token_create->add_option("--user", token_user, "whose token")->required();
+  token_create->add_option("--label", token_label, "what it is for (e.g. laptop, ci)");
+  auto* token_list = token_cmd->add_subcommand("list", "tokens, without their secrets");
+  token_list->add_flag("--json", user_json);
+  int64_t token_id = 0;
+  auto* token_revoke = token_cmd->add_subcommand("revoke", "end a token");
+  token_revoke->add_option("ID", token_id)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -268,6 +300,16 @@ int main(int argc, char** argv) {
     sched_options.local_workers = !no_local_workers;
     status = CmdScheduler(*home, sched_options);
   }
+  else if (*server_cmd) {
+    int cpus = static_cast<int>(std::thread::hardware_concurrency());
+    server_options.scheduler.workers = server_workers > 0 ? server_workers : std::max(2, cpus);
+    status = CmdServer(*home, server_options);
+  }
+  else if (*user_add) status = CmdUserAdd(*home, user_name, user_role);
+  else if (*user_list) status = CmdUserList(*home, user_json);
+  else if (*token_create) status = CmdTokenCreate(*home, token_user, token_label);
+  else if (*token_list) status = CmdTokenList(*home, user_json);
+  else if (*token_revoke) status = CmdTokenRevoke(*home, token_id);
   else if (*worker) status = CmdWorker(*home, worker_options);
   else if (*queue_list) status = CmdQueueList(*home, queue_json);
   else if (*queue_limit) {

@@ -55,10 +55,6 @@ Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home) {
   return store;
 }
 
-Result<ControlConfig> LoadConfig(MetadataStore& store) {
-  CTL_ASSIGN_OR_RETURN(std::vector<TableRows> rows, store.ReadConfigTables());
-  return ConfigFromRows(rows);
-}
 
 std::string LocalWorkerName() { return ProcessIdentity() + "/local-"; }
 
@@ -75,31 +71,6 @@ WorkerRecord SelfRecord(const std::string& kind, int64_t slots, const std::strin
 }
 
 std::string Stamp() { return UtcNow("%Y-%m-%dT%H:%M:%SZ"); }
-
-std::string UtcNow(const char* format) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), format, &tm);
-  return buf;
-}
-
-std::string TodayUtc() { return UtcNow("%Y-%m-%d"); }
-
-Result<std::map<std::string, std::string>> ParseParams(const std::vector<std::string>& params) {
-  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
-  std::map<std::string, std::string> out;
-  for (const auto& kv : params) {
-    size_t eq = kv.find('=');
-    std::string key = eq == std::string::npos ? kv : kv.substr(0, eq);
-    if (eq == std::string::npos || !std::regex_match(key, kName)) {
-      return Status::Invalid("--param '" + kv + "': expected name=value with a name of letters, digits and _");
-    }
-    out[key] = kv.substr(eq + 1);
-  }
-  return out;
-}
 
 SignalWatcher::SignalWatcher() {
   sigemptyset(&set_);
@@ -129,19 +100,6 @@ std::string SignalWatcher::Describe() const {
     case SIGTERM: return "terminated (SIGTERM)";
     default: return "";
   }
-}
-
-Status CheckDate(const std::string& text, const std::string& flag) {
-  int y = 0, m = 0, d = 0;
-  char tail = 0;
-  bool shape = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-               std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
-  if (shape) {
-    auto ymd = std::chrono::year{y} / std::chrono::month{static_cast<unsigned>(m)} /
-               std::chrono::day{static_cast<unsigned>(d)};
-    if (ymd.ok()) return Status::Ok();
-  }
-  return Status::Invalid(flag + ": '" + text + "' is not a date; expected YYYY-MM-DD, e.g. 2024-11-16");
 }
 
 }  // namespace ctlflow

@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "compiler/compiler.h"
+#include "ops/operations.h"
 #include "store/metadata_store.h"
 
 namespace ctlflow {
@@ -32,7 +33,6 @@ struct Home {
 // --db, else $CTLFLOW_DB, else the embedded store.
 Result<Home> ResolveHome(const std::string& flag, const std::string& db_flag = "");
 Result<std::unique_ptr<MetadataStore>> OpenStore(const Home& home);
-Result<ControlConfig> LoadConfig(MetadataStore& store);
 
 // "host:pid/local-" — the prefix of worker_nm for this process's workers.
 std::string LocalWorkerName();
@@ -41,13 +41,6 @@ WorkerRecord SelfRecord(const std::string& kind, int64_t slots, const std::strin
 // UTC timestamp for daemon console lines.
 std::string Stamp();
 
-// Today's date in UTC, YYYY-MM-DD.
-std::string TodayUtc();
-// The current UTC time in strftime format `format`.
-std::string UtcNow(const char* format);
-
-// --param name=value flags; names are letters, digits and _.
-Result<std::map<std::string, std::string>> ParseParams(const std::vector<std::string>& params);
 
 // Watches for SIGINT/SIGTERM so long-running commands can stop cleanly
 // instead of dying with attempts left "running". Construct it before any
@@ -68,7 +61,5 @@ class SignalWatcher {
   std::atomic<int> signal_{0};
   std::thread thread_;
 };
-// Checks YYYY-MM-DD and that it is a real calendar date.
-Status CheckDate(const std::string& text, const std::string& flag);
 
 }  // namespace ctlflow

@@ -58,6 +58,25 @@ struct SchedulerCliOptions {
 };
 // The daemon; with once = true it ticks once and exits when idle.
 Status CmdScheduler(const Home& home, const SchedulerCliOptions& options);
+// The daemon's loop, stopping (draining) when `stop` sees a signal.
+Status RunScheduler(const Home& home, const SchedulerCliOptions& options, const SignalWatcher& stop);
+
+struct ServerCliOptions {
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::string web_dir;   // "" = the built UI next to the binary, if any
+  bool with_scheduler = false;
+  SchedulerCliOptions scheduler;
+};
+// `ctlflow server`: the REST API and the web UI until SIGTERM; with
+// with_scheduler also the scheduler and local workers (all in one).
+Status CmdServer(const Home& home, const ServerCliOptions& options);
+// `ctlflow user add|list`, `ctlflow token create|list|revoke`.
+Status CmdUserAdd(const Home& home, const std::string& name, const std::string& role);
+Status CmdUserList(const Home& home, bool json);
+Status CmdTokenCreate(const Home& home, const std::string& user, const std::string& label);
+Status CmdTokenList(const Home& home, bool json);
+Status CmdTokenRevoke(const Home& home, int64_t token_id);
 
 struct WorkerCliOptions {
   int slots = 2;

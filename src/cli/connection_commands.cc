@@ -1,7 +1,6 @@
 // `ctlflow connection add|list|test|remove`: named connections, whose
 // secrets are referenced (an environment variable, an owner-only file) and
 // never stored or shown.
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,24 +17,11 @@ std::string SecretSource(const ConnectionDef& d) {
   return "";
 }
 
-Result<ConnectionDef> FindConnection(MetadataStore& store, const std::string& name) {
-  CTL_ASSIGN_OR_RETURN(auto stored, store.ListConnections());
-  for (const auto& d : EffectiveConnections(stored)) {
-    if (d.conn_nm == name) return d;
-  }
-  return Status::NotFound("no connection named '" + name + "'; see ctlflow connection list");
-}
-
 }  // namespace
 
 Status CmdConnectionAdd(const Home& home, const ConnectionDef& input) {
-  ConnectionDef def = input;
-  if (!def.password_file.empty()) {
-    def.password_file = std::filesystem::absolute(def.password_file).lexically_normal().string();
-  }
-  CTL_RETURN_IF_ERROR(ValidateConnection(def));
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_RETURN_IF_ERROR(store->UpsertConnection(def));
+  CTL_ASSIGN_OR_RETURN(ConnectionDef def, SaveConnection(*store, input));
   std::cout << "connection " << def.conn_nm << " (" << def.conn_typ << ", " << MaskUrl(def.url) << ") saved";
   if (!SecretSource(def).empty()) std::cout << "; password from " << SecretSource(def);
   std::cout << "\n";
@@ -48,14 +34,7 @@ Status CmdConnectionList(const Home& home, bool json) {
   std::vector<ConnectionDef> all = EffectiveConnections(stored);
   if (json) {
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& d : all) {
-      rows.push_back({{"conn_nm", d.conn_nm},
-                      {"conn_typ", d.conn_typ},
-                      {"url", MaskUrl(d.url)},
-                      {"password_env", d.password_env.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.password_env)},
-                      {"password_file", d.password_file.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.password_file)},
-                      {"builtin", d.upt_dt.empty()}});
-    }
+    for (const auto& d : all) rows.push_back(ConnectionToJson(d));
     std::cout << rows.dump(2) << "\n";
     return Status::Ok();
   }
@@ -78,16 +57,7 @@ Status CmdConnectionTest(const Home& home, const std::string& name) {
 
 Status CmdConnectionRemove(const Home& home, const std::string& name) {
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(*store));
-  std::string users;
-  for (const auto& p : config.processes) {
-    if (p.conn_nm == name) users += (users.empty() ? "" : ", ") + p.prcs_nm;
-  }
-  if (!users.empty()) {
-    return Status::Invalid("connection " + name + " is used by cntl_cfg_prcs.conn_nm of " + users +
-                           "; change those rows first");
-  }
-  CTL_RETURN_IF_ERROR(store->RemoveConnection(name));
+  CTL_RETURN_IF_ERROR(RemoveUnusedConnection(*store, name));
   std::cout << "connection " << name << " removed\n";
   return Status::Ok();
 }

@@ -8,17 +8,15 @@
 #include <vector>
 
 #include "model/tables.h"
+#include "ops/json.h"
 #include "store/metadata_store.h"
 
 namespace ctlflow {
 
-nlohmann::ordered_json ValueToJson(const Value& v);
 void PrintTable(std::ostream& out, const std::vector<std::string>& columns,
                 const std::vector<std::vector<std::string>>& rows);
 void PrintQueryResult(std::ostream& out, const QueryResult& result, bool json);
 
-nlohmann::ordered_json AttemptToJson(const AttemptRecord& a);
-nlohmann::ordered_json RunToJson(const RunRecord& r);
 void PrintAttempts(std::ostream& out, const std::vector<AttemptRecord>& attempts, bool json);
 void PrintRuns(std::ostream& out, const std::vector<RunRecord>& runs, bool json);
 

@@ -17,14 +17,6 @@ namespace ctlflow {
 
 namespace {
 
-Status RequireStream(MetadataStore& store, const std::string& stream) {
-  CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
-  for (const auto& s : config.streams)
-    if (s.strem_nm == stream) return Status::Ok();
-  return Status::NotFound("unknown stream '" + stream + "' in cntl_cfg_strem");
-}
-
-
 // Dates D1..D2 inclusive, YYYY-MM-DD.
 std::vector<std::string> DatesBetween(const std::string& from, const std::string& to) {
   auto a = ParseCivil(from), b = ParseCivil(to);
@@ -36,33 +28,15 @@ std::vector<std::string> DatesBetween(const std::string& from, const std::string
   return out;
 }
 
-// Processes whose latest attempt in the run did not succeed.
-Result<std::vector<RunClear>> ClearsFor(MetadataStore& store, const RunRecord& run, bool failed_only,
-                                        const std::set<std::string>& only) {
-  LogFilter filter;
-  filter.run_id = run.run_id;
-  CTL_ASSIGN_OR_RETURN(auto attempts, store.QueryLog(filter));
-  std::map<std::string, const AttemptRecord*> latest;
-  for (const auto& a : attempts) {
-    auto it = latest.find(a.prcs_nm);
-    if (it == latest.end() || it->second->attempt < a.attempt) latest[a.prcs_nm] = &a;
-  }
-  std::vector<RunClear> clears;
-  for (const auto& [name, a] : latest) {
-    bool ok = a->status == static_cast<int64_t>(AttemptStatus::kSuccess) ||
-              a->status == static_cast<int64_t>(AttemptStatus::kSkipped);
-    if (failed_only && ok) continue;
-    if (!only.empty() && !only.count(name)) continue;
-    clears.push_back({name, a->attempt});
-  }
-  return clears;
-}
-
 }  // namespace
 
 Status CmdScheduler(const Home& home, const SchedulerCliOptions& options) {
   // Before any thread starts, so every thread has the signals blocked.
   SignalWatcher stop;
+  return RunScheduler(home, options, stop);
+}
+
+Status RunScheduler(const Home& home, const SchedulerCliOptions& options, const SignalWatcher& stop) {
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
   if (!options.local_workers && home.db.empty()) {
     return Status::Invalid("--no-local-workers needs a PostgreSQL metadata store (--db postgresql://...): "
@@ -158,19 +132,10 @@ Status CmdScheduler(const Home& home, const SchedulerCliOptions& options) {
 
 Status CmdTrigger(const Home& home, const std::string& stream, const std::string& date,
                   const std::vector<std::string>& params) {
-  std::string data_dt = date.empty() ? TodayUtc() : date;
-  CTL_RETURN_IF_ERROR(CheckDate(data_dt, "--date"));
   CTL_ASSIGN_OR_RETURN(auto values, ParseParams(params));
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_RETURN_IF_ERROR(RequireStream(*store, stream));
-  RunRecord run;
-  run.strem_nm = stream;
-  run.data_dt = data_dt;
-  run.status = static_cast<int64_t>(RunStatus::kQueued);
-  run.run_typ = "manual";
-  run.params_json = nlohmann::json(values).dump();
-  CTL_ASSIGN_OR_RETURN(int64_t run_id, store->CreateRun(run));
-  std::cout << "queued run " << run_id << " of " << stream << " for " << data_dt
+  CTL_ASSIGN_OR_RETURN(TriggerResult run, TriggerRun(*store, stream, date, values));
+  std::cout << "queued run " << run.run_id << " of " << stream << " for " << run.data_dt
             << "; a running `ctlflow scheduler` will start it\n";
   return Status::Ok();
 }
@@ -221,67 +186,29 @@ Status CmdBackfill(const Home& home, const std::string& stream, const std::strin
 
 Status CmdPause(const Home& home, const std::string& stream, bool paused) {
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_RETURN_IF_ERROR(RequireStream(*store, stream));
-  CTL_RETURN_IF_ERROR(store->SetPaused(stream, paused));
+  CTL_RETURN_IF_ERROR(PauseStream(*store, stream, paused));
   std::cout << "stream " << stream << (paused ? " paused" : " unpaused") << "\n";
   return Status::Ok();
 }
 
 Status CmdClear(const Home& home, const std::string& stream, const std::string& date, bool failed_only,
                 const std::vector<std::string>& processes) {
-  CTL_RETURN_IF_ERROR(CheckDate(date, "--date"));
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_RETURN_IF_ERROR(RequireStream(*store, stream));
-  RunFilter filter;
-  filter.stream = stream;
-  filter.data_dt = date;
-  CTL_ASSIGN_OR_RETURN(auto runs, store->ListRuns(filter));
-  if (runs.empty()) return Status::NotFound("stream " + stream + " has no run for " + date);
-  const RunRecord& run = runs.back();
-  std::set<std::string> only(processes.begin(), processes.end());
-  if (!only.empty()) {
-    // A cleared process takes everything downstream of it along.
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(*store));
-    CTL_ASSIGN_OR_RETURN(Plan plan, Compile(config, stream));
-    std::vector<int> stack;
-    for (const auto& p : processes) {
-      int node = plan.FindProcess(p);
-      if (node < 0) return Status::NotFound("--process: stream " + stream + " has no process '" + p + "'");
-      stack.push_back(node);
-    }
-    while (!stack.empty()) {
-      int n = stack.back();
-      stack.pop_back();
-      if (plan.nodes()[n].kind == PlanNode::Kind::kProcess) only.insert(plan.nodes()[n].name);
-      for (int d : plan.nodes()[n].downstream) stack.push_back(d);
-    }
-  }
-  CTL_ASSIGN_OR_RETURN(auto clears, ClearsFor(*store, run, failed_only, only));
-  if (clears.empty()) {
-    std::cout << "run " << run.run_id << " has nothing to clear\n";
+  CTL_ASSIGN_OR_RETURN(ClearResult cleared, ClearStreamRun(*store, stream, date, failed_only, processes));
+  if (cleared.clears.empty()) {
+    std::cout << "run " << cleared.run_id << " has nothing to clear\n";
     return Status::Ok();
   }
-  CTL_RETURN_IF_ERROR(store->ClearRun(run.run_id, static_cast<RunStatus>(run.status), clears));
-  std::cout << "run " << run.run_id << " of " << stream << " for " << date << " re-queued: ";
-  for (size_t i = 0; i < clears.size(); ++i) std::cout << (i ? ", " : "") << clears[i].prcs_nm;
+  std::cout << "run " << cleared.run_id << " of " << stream << " for " << date << " re-queued: ";
+  for (size_t i = 0; i < cleared.clears.size(); ++i) std::cout << (i ? ", " : "") << cleared.clears[i].prcs_nm;
   std::cout << "\n";
   return Status::Ok();
 }
 
 Status CmdCancel(const Home& home, int64_t run_id) {
   CTL_ASSIGN_OR_RETURN(auto store, OpenStore(home));
-  CTL_ASSIGN_OR_RETURN(RunStatus before, store->RequestCancel(run_id, "requested with ctlflow cancel"));
-  switch (before) {
-    case RunStatus::kQueued:
-      std::cout << "run " << run_id << " cancelled\n";
-      break;
-    case RunStatus::kRunning:
-      std::cout << "run " << run_id << ": cancel requested; the process running it stops it within a second\n";
-      break;
-    default:
-      return Status::Invalid("run " + std::to_string(run_id) + " has already finished (" +
-                             RunStatusName(static_cast<int64_t>(before)) + ")");
-  }
+  CTL_ASSIGN_OR_RETURN(std::string what, CancelRun(*store, run_id, "requested with ctlflow cancel"));
+  std::cout << what << "\n";
   return Status::Ok();
 }
 

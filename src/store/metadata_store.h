@@ -114,7 +114,11 @@ struct LogFilter {
   std::optional<std::string> stream{}, process{}, data_dt{};
   std::optional<int64_t> run_id{};
   std::optional<int64_t> status{};
-  int64_t limit = 0;  // 0 = no limit (newest last)
+  // Case-insensitive text that prcs_nm or message contains.
+  std::optional<std::string> search{};
+  int64_t limit = 0;   // 0 = no limit; otherwise the newest `limit` rows
+  int64_t offset = 0;  // skip this many of the newest rows first (paging)
+  bool newest_first = false;  // default: oldest of the page first
 };
 
 struct RunFilter {
@@ -122,7 +126,9 @@ struct RunFilter {
   std::optional<int64_t> run_id{};
   std::optional<std::string> data_dt{};
   std::vector<RunStatus> statuses{};  // empty = any
-  int64_t limit = 0;
+  int64_t limit = 0;   // as in LogFilter
+  int64_t offset = 0;
+  bool newest_first = false;
 };
 
 // A process that executes work and heartbeats: a `ctlflow worker`, a
@@ -183,6 +189,23 @@ struct TaskResult {
 struct IcebergTableRow {
   std::string catalog_name, table_namespace, table_name;
   std::string metadata_location, previous_metadata_location;
+};
+
+// Who may use the server (src/server): viewer reads, operator also
+// triggers, clears and pauses, admin also edits the control tables and
+// connections. Tokens are stored as SHA-256 hex of the secret only.
+struct UserRecord {
+  std::string user_nm, role, created_dt;
+};
+struct TokenRecord {
+  int64_t token_id = 0;
+  std::string user_nm, label, created_dt, last_used_dt;
+  bool revoked = false;
+};
+// One write through the server: who, what, when, and how it ended.
+struct AuditRecord {
+  int64_t audit_id = 0;
+  std::string at_dt, user_nm, action, target, detail, outcome;
 };
 
 class MetadataStore {
@@ -314,6 +337,21 @@ class MetadataStore {
   virtual Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& filter) = 0;
   // Whether prcs_nm has a successful attempt for data_dt (in any run).
   virtual Result<bool> HasSucceeded(const std::string& prcs_nm, const std::string& data_dt) = 0;
+
+  // Users and API tokens (cntl_user, cntl_api_token). UpsertUser sets the
+  // role of an existing user. CreateToken returns the token's id;
+  // FindToken finds a live (not revoked) token of an existing user by hash
+  // and records its use.
+  virtual Status UpsertUser(const UserRecord& user) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  virtual Result<int64_t> CreateToken(const std::string& user_nm, const std::string& token_hash,
+                                      const std::string& label) = 0;
+  virtual Result<std::optional<std::pair<TokenRecord, UserRecord>>> FindToken(const std::string& token_hash) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens() = 0;
+  virtual Status RevokeToken(int64_t token_id) = 0;
+  // The audit trail (cntl_audit), newest first.
+  virtual Status AppendAudit(const AuditRecord& record) = 0;
+  virtual Result<std::vector<AuditRecord>> ListAudit(int64_t limit, int64_t offset) = 0;
 
   // The Iceberg catalog (src/lakehouse/store_catalog.h wraps these).
   virtual Result<std::vector<IcebergTableRow>> ListIcebergTables(const std::string& catalog_name) = 0;

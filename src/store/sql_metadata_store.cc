@@ -19,7 +19,7 @@ namespace {
 // Bumped whenever the schema gains a table or column.
 // Version 2: cntl_conn. Version 3: cntl_worker, cntl_task,
 // cntl_config_version, cntl_cfg_prcs.queue, cntl_cfg_log.queued_dt.
-constexpr int64_t kSchemaVersion = 4;
+constexpr int64_t kSchemaVersion = 5;
 constexpr const char* kSchema = "cntl_af";
 
 // BEGIN ... COMMIT, rolled back unless committed. Inside an open
@@ -806,10 +806,11 @@ class SqlMetadataStore final : public MetadataStore {
         " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR run_id = ?2)"
         " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3)" +
         (statuses.empty() ? std::string() : " AND status IN (" + statuses + ")") +
-        " ORDER BY run_id";
+        " ORDER BY run_id DESC LIMIT ?4 OFFSET ?5";
     std::vector<Value> params{filter.stream ? Value(*filter.stream) : Value(),
                               filter.run_id ? Value(*filter.run_id) : Value(),
-                              filter.data_dt ? Value(*filter.data_dt) : Value()};
+                              filter.data_dt ? Value(*filter.data_dt) : Value(),
+                              Value(SqlLimit(filter.limit)), Value(std::max<int64_t>(0, filter.offset))};
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(sql, params));
     std::vector<RunRecord> out;
     for (const auto& row : r.rows) {
@@ -830,7 +831,7 @@ class SqlMetadataStore final : public MetadataStore {
       run.owner = ValueToString(row[13]);
       out.push_back(std::move(run));
     }
-    TrimToLimit(&out, filter.limit);
+    if (!filter.newest_first) std::reverse(out.begin(), out.end());
     return out;
   }
 
@@ -952,14 +953,20 @@ class SqlMetadataStore final : public MetadataStore {
         " run_id, attempt, strem_nm, log_path, worker_nm, queued_dt FROM cntl_af.cntl_cfg_log"
         " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS TEXT) IS NULL OR prcs_nm = ?2)"
         " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR run_id = ?4)"
-        " AND (CAST(?5 AS BIGINT) IS NULL OR status = ?5) ORDER BY " + db_->LogOrder();
+        " AND (CAST(?5 AS BIGINT) IS NULL OR status = ?5)"
+        " AND (CAST(?6 AS TEXT) IS NULL OR LOWER(prcs_nm) LIKE ?6 OR LOWER(COALESCE(message, '')) LIKE ?6)"
+        " ORDER BY " + db_->LogOrder() + " DESC LIMIT ?7 OFFSET ?8";
+    std::optional<std::string> like;
+    if (f.search && !f.search->empty()) like = "%" + LowerAscii(*f.search) + "%";
     CTL_ASSIGN_OR_RETURN(
         QueryResult r,
         db_->Query(sql, {f.stream ? Value(*f.stream) : Value(),
                         f.process ? Value(*f.process) : Value(),
                         f.data_dt ? Value(*f.data_dt) : Value(),
                         f.run_id ? Value(*f.run_id) : Value(),
-                        f.status ? Value(*f.status) : Value()}));
+                        f.status ? Value(*f.status) : Value(),
+                        like ? Value(*like) : Value(),
+                        Value(SqlLimit(f.limit)), Value(std::max<int64_t>(0, f.offset))}));
     std::vector<AttemptRecord> out;
     for (const auto& row : r.rows) {
       AttemptRecord a;
@@ -979,7 +986,7 @@ class SqlMetadataStore final : public MetadataStore {
       a.queued_dt = ValueToString(row[13]);
       out.push_back(std::move(a));
     }
-    TrimToLimit(&out, f.limit);
+    if (!f.newest_first) std::reverse(out.begin(), out.end());
     return out;
   }
 
@@ -991,6 +998,114 @@ class SqlMetadataStore final : public MetadataStore {
                                    {prcs_nm, data_dt}));
     return !r.rows.empty();
   }
+  Status UpsertUser(const UserRecord& u) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("INSERT INTO cntl_af.cntl_user (user_nm, role, created_dt) VALUES (?1, ?2, ?3)"
+                                    " ON CONFLICT (user_nm) DO UPDATE SET role = excluded.role",
+                                    {u.user_nm, u.role, NowTimestamp()}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<UserRecord>> ListUsers() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("SELECT user_nm, role, created_dt FROM cntl_af.cntl_user ORDER BY user_nm"));
+    std::vector<UserRecord> out;
+    for (const auto& row : r.rows) {
+      out.push_back({ValueToString(row[0]), ValueToString(row[1]), ValueToString(row[2])});
+    }
+    return out;
+  }
+
+  Result<int64_t> CreateToken(const std::string& user_nm, const std::string& token_hash,
+                              const std::string& label) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult user,
+                         db_->Query("SELECT 1 FROM cntl_af.cntl_user WHERE user_nm = ?1", {user_nm}));
+    if (user.rows.empty()) return Status::NotFound("no user named '" + user_nm + "'; add one with ctlflow user add");
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("INSERT INTO cntl_af.cntl_api_token (user_nm, token_hash, label, created_dt)"
+                                    " VALUES (?1, ?2, ?3, ?4) RETURNING token_id",
+                                    {user_nm, token_hash, label, NowTimestamp()}));
+    if (r.rows.empty()) return Status::Internal("the new token's id was not returned");
+    return std::get<int64_t>(r.rows[0][0]);
+  }
+
+  Result<std::optional<std::pair<TokenRecord, UserRecord>>> FindToken(const std::string& token_hash) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("SELECT t.token_id, t.user_nm, t.label, t.created_dt, t.last_used_dt,"
+                                    " u.role, u.created_dt FROM cntl_af.cntl_api_token t"
+                                    " JOIN cntl_af.cntl_user u ON u.user_nm = t.user_nm"
+                                    " WHERE t.token_hash = ?1 AND t.revoked = 0",
+                                    {token_hash}));
+    if (r.rows.empty()) return std::optional<std::pair<TokenRecord, UserRecord>>();
+    const auto& row = r.rows[0];
+    TokenRecord token{std::get<int64_t>(row[0]), ValueToString(row[1]), ValueToString(row[2]),
+                      ValueToString(row[3]), ValueToString(row[4]), false};
+    UserRecord user{token.user_nm, ValueToString(row[5]), ValueToString(row[6])};
+    // Last use is kept to the minute, so reads do not write on every request.
+    std::string now = NowTimestamp();
+    if (token.last_used_dt.substr(0, 16) != now.substr(0, 16)) {
+      CTL_ASSIGN_OR_RETURN(QueryResult u, db_->Query("UPDATE cntl_af.cntl_api_token SET last_used_dt = ?2"
+                                                     " WHERE token_id = ?1",
+                                                     {token.token_id, now}));
+      (void)u;
+      token.last_used_dt = now;
+    }
+    return std::optional<std::pair<TokenRecord, UserRecord>>(std::make_pair(token, user));
+  }
+
+  Result<std::vector<TokenRecord>> ListTokens() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("SELECT token_id, user_nm, label, created_dt, last_used_dt, revoked"
+                                    " FROM cntl_af.cntl_api_token ORDER BY token_id"));
+    std::vector<TokenRecord> out;
+    for (const auto& row : r.rows) {
+      out.push_back({std::get<int64_t>(row[0]), ValueToString(row[1]), ValueToString(row[2]),
+                     ValueToString(row[3]), ValueToString(row[4]), std::get<int64_t>(row[5]) != 0});
+    }
+    return out;
+  }
+
+  Status RevokeToken(int64_t token_id) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query("UPDATE cntl_af.cntl_api_token SET revoked = 1"
+                                                   " WHERE token_id = ?1",
+                                                   {token_id}));
+    if (r.changes != 1) return Status::NotFound("no token with id " + std::to_string(token_id));
+    return Status::Ok();
+  }
+
+  Status AppendAudit(const AuditRecord& a) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("INSERT INTO cntl_af.cntl_audit (at_dt, user_nm, action, target, detail,"
+                                    " outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                    {a.at_dt.empty() ? NowTimestamp() : a.at_dt, a.user_nm, a.action, a.target,
+                                     a.detail, a.outcome}));
+    (void)r;
+    return Status::Ok();
+  }
+
+  Result<std::vector<AuditRecord>> ListAudit(int64_t limit, int64_t offset) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    CTL_ASSIGN_OR_RETURN(QueryResult r,
+                         db_->Query("SELECT audit_id, at_dt, user_nm, action, target, detail, outcome"
+                                    " FROM cntl_af.cntl_audit ORDER BY audit_id DESC LIMIT ?1 OFFSET ?2",
+                                    {limit, offset}));
+    std::vector<AuditRecord> out;
+    for (const auto& row : r.rows) {
+      out.push_back({std::get<int64_t>(row[0]), ValueToString(row[1]), ValueToString(row[2]),
+                     ValueToString(row[3]), ValueToString(row[4]), ValueToString(row[5]),
+                     ValueToString(row[6])});
+    }
+    return out;
+  }
+
   Result<std::vector<IcebergTableRow>> ListIcebergTables(const std::string& catalog_name) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     CTL_ASSIGN_OR_RETURN(QueryResult r,
@@ -1072,11 +1187,14 @@ class SqlMetadataStore final : public MetadataStore {
     return std::optional<IcebergTableRow>(IcebergRow(r.rows[0]));
   }
 
-  template <typename T>
-  static void TrimToLimit(std::vector<T>* rows, int64_t limit) {
-    if (limit > 0 && rows->size() > static_cast<size_t>(limit)) {
-      rows->erase(rows->begin(), rows->end() - limit);
-    }
+  // LIMIT for "no limit" that both databases take.
+  static int64_t SqlLimit(int64_t limit) { return limit > 0 ? limit : (int64_t{1} << 62); }
+  // Lower-cased ASCII for a LIKE that is case-insensitive on both
+  // databases; % and _ in a search stay wildcards.
+  static std::string LowerAscii(const std::string& text) {
+    std::string out;
+    for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
   }
   static constexpr const char* kTaskColumns =
       "task_id, run_id, prcs_nm, attempt, queue, prir, spec, log_path, worker_id, worker_nm, claimed_dt,"

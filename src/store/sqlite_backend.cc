@@ -194,6 +194,16 @@ Status SqliteBackend::Migrate(int64_t version) {
       "CREATE TABLE IF NOT EXISTS cntl_af.iceberg_namespace_properties ("
       " catalog_name TEXT NOT NULL, namespace TEXT NOT NULL, property_key TEXT NOT NULL,"
       " property_value TEXT, PRIMARY KEY (catalog_name, namespace, property_key))",
+      // Version 5: users, API tokens and the audit trail of the server.
+      "CREATE TABLE IF NOT EXISTS cntl_af.cntl_user ("
+      " user_nm TEXT PRIMARY KEY, role TEXT NOT NULL CONSTRAINT role_is_viewer_operator_or_admin"
+      " CHECK (role IN ('viewer', 'operator', 'admin')), created_dt TEXT NOT NULL) STRICT",
+      "CREATE TABLE IF NOT EXISTS cntl_af.cntl_api_token ("
+      " token_id INTEGER PRIMARY KEY AUTOINCREMENT, user_nm TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+      " label TEXT NOT NULL, created_dt TEXT NOT NULL, last_used_dt TEXT, revoked INTEGER NOT NULL DEFAULT 0)",
+      "CREATE TABLE IF NOT EXISTS cntl_af.cntl_audit ("
+      " audit_id INTEGER PRIMARY KEY AUTOINCREMENT, at_dt TEXT NOT NULL, user_nm TEXT NOT NULL,"
+      " action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL, outcome TEXT NOT NULL)",
       "CREATE TABLE IF NOT EXISTS cntl_af.cntl_schema_version (version INTEGER NOT NULL, applied_dt TEXT NOT NULL)",
   };
   for (const char* sql : statements) CTL_RETURN_IF_ERROR(Run(sql));

@@ -144,7 +144,7 @@ TEST_P(StoreContract, MigrateIsIdempotentAndVersioned) {
   ASSERT_NE(again, nullptr);
   auto v = store_->SchemaVersion();
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 4);
+  EXPECT_EQ(*v, 5);
   EXPECT_STREQ(store_->BackendName(), GetParam() == "sqlite" ? "sqlite" : "postgresql");
 }
 
@@ -695,6 +695,52 @@ TEST_P(StoreContract, NotificationsWakeListeners) {
   } else {
     EXPECT_TRUE(got->empty());  // SQLite cannot notify: callers poll
   }
+}
+
+// Users, tokens and the audit trail of the server.
+TEST_P(StoreContract, TokensBelongToUsersAreFoundByHashAndCanBeRevoked) {
+  ASSERT_TRUE(store_->UpsertUser({"ann", "viewer", ""}).ok());
+  ASSERT_TRUE(store_->UpsertUser({"ann", "operator", ""}).ok());  // a new role, one row
+  auto bad_role = store_->UpsertUser({"bob", "superuser", ""});
+  EXPECT_FALSE(bad_role.ok());
+  auto users = store_->ListUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].role, "operator");
+
+  EXPECT_EQ(store_->CreateToken("nobody", "h0", "x").status().code(), ErrorCode::kNotFound);
+  auto id = store_->CreateToken("ann", "hash-1", "laptop");
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  EXPECT_FALSE(store_->CreateToken("ann", "hash-1", "again").ok());  // hashes are unique
+  auto found = store_->FindToken("hash-1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->first.token_id, *id);
+  EXPECT_EQ((*found)->second.role, "operator");
+  EXPECT_FALSE((*found)->first.last_used_dt.empty());
+  EXPECT_FALSE(store_->FindToken("hash-2")->has_value());
+
+  ASSERT_TRUE(store_->RevokeToken(*id).ok());
+  EXPECT_FALSE(store_->FindToken("hash-1")->has_value());
+  EXPECT_EQ(store_->RevokeToken(9999).code(), ErrorCode::kNotFound);
+  auto tokens = store_->ListTokens();
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_TRUE((*tokens)[0].revoked);
+  EXPECT_EQ((*tokens)[0].label, "laptop");
+}
+
+TEST_P(StoreContract, AuditIsAppendOnlyNewestFirstAndPaged) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->AppendAudit({0, "", "ann", "trigger", "stream S" + std::to_string(i), "{}", "ok"}).ok());
+  }
+  auto page = store_->ListAudit(2, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].target, "stream S3");
+  EXPECT_EQ((*page)[1].target, "stream S2");
+  EXPECT_GT((*page)[0].audit_id, (*page)[1].audit_id);
+  EXPECT_FALSE((*page)[0].at_dt.empty());
 }
 
 // The Iceberg catalog: Spark's JDBC catalog reads these rows, so the layout
