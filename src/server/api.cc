@@ -200,11 +200,11 @@ int HttpStatusOf(ErrorCode code) {
 std::string FieldOf(const std::string& message) {
   static const std::regex kField(R"(^(?:field|query parameter|unknown field) '([^']+)')");
   static const std::regex kRow(R"(^(rows\[\d+\]))");
+  static const std::regex kColumn(R"(column (\w+))");
   std::smatch m;
   if (std::regex_search(message, m, kField)) return m[1].str();
-  if (std::regex_search(message, m, kRow)) return m[1].str();
-  static const std::regex kColumn(R"(column (\w+))");
   if (std::regex_search(message, m, kColumn)) return m[1].str();
+  if (std::regex_search(message, m, kRow)) return m[1].str();
   return "";
 }
 
