@@ -1094,6 +1094,13 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req, 
     if (!route.info.writes) return;
     std::string detail = req.body.size() > 4000 ? req.body.substr(0, 4000) + "..." : req.body;
     if (route.info.path == "/api/v1/session") detail = "";  // the token is a secret
+    if (route.info.path.rfind("/api/v1/connections", 0) == 0 && !req.body.empty()) {
+      auto parsed = nlohmann::json::parse(req.body, nullptr, false);  // a URL may hold a password
+      if (parsed.is_object() && parsed.contains("url") && parsed["url"].is_string()) {
+        parsed["url"] = MaskUrl(parsed["url"].get<std::string>());
+      }
+      detail = parsed.is_discarded() ? "" : parsed.dump();
+    }
     AuditRecord a{0, "", call.who.user.empty() ? "anonymous" : call.who.user,
                   route.info.method + " " + route.info.path, target.empty() ? req.path : target, detail, outcome};
     (void)store.AppendAudit(a);  // the write itself already happened or failed; do not mask it

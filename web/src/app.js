@@ -42,16 +42,24 @@ async function render() {
       if (refresh) {
         refreshTimer = setInterval(async () => {
           if (token !== pageToken || document.hidden) return;
-          try { await refresh(); } catch (e) { if (e.status !== 401) console.warn(e); }
+          try { await refresh(); } catch (e) { if (e.status === 401) toLogin(); else console.warn(e); }
         }, 2000);
       }
     } catch (e) {
-      if (token !== pageToken || e.status === 401) return;
+      if (token !== pageToken) return;
+      if (e.status === 401) return toLogin();
       main().replaceChildren(h('div', {}, h('h1', {}, 'Error'), errorBox(e)));
     }
     return;
   }
   main().replaceChildren(h('div', {}, h('h1', {}, 'Not found'), h('p', {}, `No page at ${path}.`)));
+}
+
+// Not logged in (or the session ended): the login page, then back here.
+function toLogin() {
+  Object.assign(session, { user: null, role: null, csrf: null });
+  if (location.pathname === '/login') return;
+  go(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
 export function go(path) {

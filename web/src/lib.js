@@ -27,12 +27,6 @@ export async function api(method, path, body, { raw = false, contentType } = {})
     }
   }
   const res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
-  if (res.status === 401 && !path.endsWith('/session')) {
-    const next = location.pathname + location.search;
-    history.pushState({}, '', `/login?next=${encodeURIComponent(next)}`);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-    throw new ApiError(401, { message: 'please log in' });
-  }
   if (raw && res.ok) return res.text();
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, data.error);
