@@ -10,12 +10,19 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev # apply/export, JSON, command line
   libgtest-dev libgmock-dev                       # tests
   libcurl4-openssl-dev libssl-dev                 # S3 object storage (SigV4 over libcurl)
-  libthrift-dev libsnappy-dev libzstd-dev         # Parquet: footer (Thrift compact), page codecs
+  libthrift-dev libboost-dev                      # Parquet footer (Thrift compact; its headers need Boost's)
+  libsnappy-dev libzstd-dev                       # Parquet page codecs
   libavro-dev                                     # Iceberg manifests (Avro)
   libcpp-httplib-dev                              # ctlflow server (REST API, web UI)
   tzdata ca-certificates
   jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas  # prcs_typ 1 notebook
 )
+
+# `setup.sh --tests` adds what only the tests use: Debian's Chromium for the
+# browser test of the web UI (driven by playwright-core from npm).
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium fonts-dejavu-core)
+fi
 
 # Node.js runs the independent readers the tests check our files with
 # (DuckDB, icebird) and the S3 server (s3rver); a machine that already has

@@ -4,7 +4,7 @@
 # and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 start=$(date +%s)
 echo "== npm packages for the tests (tests/js)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error

@@ -858,7 +858,8 @@ struct ApiServer::Impl {
     CTL_ASSIGN_OR_RETURN(bool dry_run, QueryBool(c.req, "dry_run"));
     CTL_ASSIGN_OR_RETURN(bool prune, QueryBool(c.req, "prune"));
     std::error_code ec;
-    fs::path dir = fs::temp_directory_path() / ("ctlflow-upload-" + *RandomHex(8));
+    CTL_ASSIGN_OR_RETURN(std::string suffix, RandomHex(8));
+    fs::path dir = fs::temp_directory_path() / ("ctlflow-upload-" + suffix);
     fs::create_directories(dir, ec);
     if (ec) return Status::Io("cannot create " + dir.string() + ": " + ec.message());
     struct Cleanup {

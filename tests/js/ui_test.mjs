@@ -1,0 +1,202 @@
+// The browser test of the web UI: Debian's Chromium, driven by
+// playwright-core, against a real `ctlflow server --with-scheduler` that
+// tests/integration/ui_test.cc started. Each step is what an operator does;
+// the first that fails stops the test with its name, the page's URL and a
+// screenshot in ARTIFACT_DIR.
+//
+// env: CTLFLOW_URL, ADMIN_TOKEN, VIEWER_TOKEN, STREAM (the example stream),
+//      DATE (its data date), FAILED_STREAM (a stream whose last run failed),
+//      FAILED_PROCESS, GROUP (a group to add a process to), ARTIFACT_DIR,
+//      SCREENSHOT_DIR (optional: where the README's screenshots go).
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`ui_test.mjs: ${name} is not set`);
+  return v;
+};
+const base = env('CTLFLOW_URL');
+const shots = process.env.SCREENSHOT_DIR || '';
+const artifacts = env('ARTIFACT_DIR');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+page.setDefaultTimeout(15000);
+
+let current = '';
+async function step(name, fn) {
+  current = name;
+  const t0 = Date.now();
+  await fn();
+  console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+}
+async function screenshot(name) {
+  if (shots) await page.screenshot({ path: path.join(shots, `ui-${name}.png`) });
+}
+function expect(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+async function logIn(token) {
+  await page.goto(`${base}/login`);
+  await page.fill('#token', token);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('#streams tbody tr');
+}
+
+try {
+  const stream = env('STREAM');
+  const date = env('DATE');
+
+  await step('a wrong token is refused on the login page', async () => {
+    await page.goto(`${base}/streams`);
+    await page.waitForURL(/\/login\?next=%2Fstreams/);
+    await page.fill('#token', 'ctl_not_a_token');
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('form.login .error-box');
+    expect(/401|token/i.test(await page.textContent('form.login')), 'no message for a wrong token');
+  });
+
+  await step('log in as admin and see the example stream', async () => {
+    await logIn(env('ADMIN_TOKEN'));
+    await page.waitForSelector(`#streams tr[data-stream="${stream}"]`);
+    const row = await page.textContent(`#streams tr[data-stream="${stream}"]`);
+    expect(row.includes(stream), `the streams list has no ${stream}`);
+    await screenshot('streams');
+  });
+
+  await step('open its graph: groups as boxes, its processes as nodes', async () => {
+    await page.click(`#streams a:text-is("${stream}")`);
+    await page.waitForURL(new RegExp(`/streams/${stream}$`));
+    await page.click('nav.tabs a:text-is("Graph")');
+    await page.waitForSelector('svg.graph');
+    const text = await page.textContent('svg.graph');
+    for (const p of ['PRCS_TEST_FRAMEWORK1', 'PRCS_TEST_FRAMEWORK4']) expect(text.includes(p), `the graph has no ${p}`);
+    expect(await page.locator('svg.graph g.cluster').count() > 0, 'the graph draws no group box');
+    expect(await page.locator('svg.graph path').count() >= 3, 'the graph draws fewer than 3 dependencies');
+    expect(page.url().endsWith(`/streams/${stream}/graph`), `the graph has no stable URL: ${page.url()}`);
+    await screenshot('graph');
+  });
+
+  let runUrl = '';
+  await step('trigger a run and watch it turn green without reloading', async () => {
+    await page.click('nav.tabs a:text-is("Grid")');
+    await page.fill('form.toolbar input[name=date]', date);
+    await page.click('form.toolbar button[type=submit]:text-is("Trigger")');
+    await page.waitForURL(/\/runs\/\d+$/);
+    runUrl = page.url();
+    // The page polls: the same document shows queued/running, then success.
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.waitForSelector('h1 .badge.st-0', { timeout: 120000 });
+    expect(await page.evaluate(() => window.__sameDocument === true), 'the page reloaded to show the result');
+    const bars = await page.locator('#gantt a.bar.st-0').count();
+    expect(bars === 4, `the Gantt chart shows ${bars} green bars, not 4`);
+    await screenshot('run');
+  });
+
+  await step('the grid shows the run as a green column', async () => {
+    await page.goto(`${base}/streams/${stream}/grid`);
+    await page.waitForSelector('#grid');
+    const green = await page.locator('#grid td.cell a.st-0').count();
+    expect(green >= 5, `the grid has ${green} green cells, want the run and its 4 processes`);
+    await screenshot('grid');
+  });
+
+  await step("open a failing attempt's log from the grid", async () => {
+    const failed = env('FAILED_STREAM');
+    await page.goto(`${base}/streams/${failed}`);
+    await page.waitForSelector('#grid');
+    await page.click(`#grid td.cell a.st-99[href*="/attempts/${env('FAILED_PROCESS')}/"]`);
+    await page.waitForURL(/\/attempts\/[^/]+\/\d+$/);
+    await page.waitForSelector('#log');
+    await page.waitForFunction(() => document.querySelector('#log').textContent.includes('disk on fire'));
+    const message = await page.textContent('#message');
+    expect(/exit|status|3/.test(message), `the attempt's message says nothing of the failure: "${message}"`);
+    expect(await page.locator('h1 .badge.st-99').count() === 1, 'the attempt is not shown as failed');
+    await screenshot('attempt');
+  });
+
+  await step('a bad value is shown under its input; a good process is added from the form', async () => {
+    await page.goto(`${base}/tables/cntl_cfg_prcs`);
+    await page.click('#add-row');
+    await page.fill('#f-prcs_nm', 'UI_ADDED');
+    await page.fill('#f-prcs_grp', env('GROUP'));
+    await page.fill('#f-prir', '2');
+    await page.fill('#f-prcs_typ', '42');
+    await page.fill('#f-af_path_nm', '/bin/true');
+    await page.click('#edit-form button[type=submit]');
+    await page.waitForFunction(() => {
+      const err = document.querySelector('#f-prcs_typ + .err');
+      return err && err.textContent.includes('prcs_typ');
+    });
+    await page.fill('#f-prcs_typ', '3');
+    await page.click('#edit-form button[type=submit]');
+    await page.waitForSelector('#rows tr[data-key="UI_ADDED"]');
+    await screenshot('tables');
+    const api = await page.evaluate(async () => (await fetch('/api/v1/tables/cntl_cfg_prcs')).json());
+    const row = api.rows.find((r) => r.prcs_nm === 'UI_ADDED');
+    expect(row, 'UI_ADDED is not in cntl_cfg_prcs');
+    expect(row.prcs_typ === 3 && row.prcs_grp === env('GROUP') && row.af_path_nm === '/bin/true',
+      `UI_ADDED was stored as ${JSON.stringify(row)}`);
+  });
+
+  await step('the audit page records the admin\'s edit', async () => {
+    await page.goto(`${base}/audit`);
+    await page.waitForFunction(() => document.body.textContent.includes('UI_ADDED'));
+  });
+
+  await step('as a viewer, an edit is refused and nothing changes', async () => {
+    await page.click('#who button:text-is("Log out")');
+    await page.waitForURL(/\/login/);
+    await logIn(env('VIEWER_TOKEN'));
+    await page.goto(`${base}/tables/cntl_cfg_prcs`);
+    await page.waitForSelector('#rows');
+    expect((await page.textContent('main')).includes('edits need the admin role'), 'the viewer is not told edits need admin');
+    await page.click('#add-row');
+    await page.fill('#f-prcs_nm', 'UI_VIEWER');
+    await page.fill('#f-prcs_grp', env('GROUP'));
+    await page.fill('#f-prir', '3');
+    await page.fill('#f-prcs_typ', '3');
+    await page.fill('#f-af_path_nm', '/bin/true');
+    await page.click('#edit-form button[type=submit]');
+    await page.waitForFunction(() => /needs the role admin/.test(document.querySelector('#form .error-box')?.textContent || ''));
+    const rows = await page.evaluate(async () => (await fetch('/api/v1/tables/cntl_cfg_prcs')).json());
+    expect(!rows.rows.some((r) => r.prcs_nm === 'UI_VIEWER'), 'the viewer\'s row was written');
+    // Operating needs the operator role too: the viewer's trigger is refused.
+    await page.goto(`${base}/streams/${stream}`);
+    await page.click('form.toolbar button[type=submit]:text-is("Trigger")');
+    await page.waitForFunction(() => /needs the role operator/.test(document.querySelector('#flash.bad')?.textContent || ''));
+    expect(!/\/runs\/\d+$/.test(page.url()), 'the viewer triggered a run');
+  });
+
+  await step('a pasted link to the run opens it after logging in', async () => {
+    await page.click('#who button:text-is("Log out")');
+    await page.waitForURL(/\/login/);
+    await page.goto(runUrl);
+    await page.waitForURL(/\/login\?next=/);
+    await page.fill('#token', env('ADMIN_TOKEN'));
+    await page.click('form.login button[type=submit]');
+    await page.waitForURL(runUrl);
+    await page.waitForSelector('#gantt a.bar');
+  });
+
+  const unexpected = consoleErrors.filter((e) => !/40[13]/.test(e));
+  expect(unexpected.length === 0, `the browser reported errors:\n${unexpected.join('\n')}`);
+  console.log('all UI steps passed');
+} catch (e) {
+  const file = path.join(artifacts, 'ui-failure.png');
+  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+  console.error(`FAIL ${current}\n  at ${page.url()}\n  ${e.message.split('\n').join('\n  ')}\n  screenshot: ${file}`);
+  if (consoleErrors.length) console.error(`  browser said:\n    ${consoleErrors.join('\n    ')}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
