@@ -27,13 +27,13 @@ export async function tablesPage(root, table) {
         onchange: (ev) => previewCsv(csvBox, table, ev.target.files[0]) }))),
     formBox, csvBox,
     h('div', { class: 'scroll' }, h('table', { class: 'list', id: 'rows' },
-      h('thead', {}, h('tr', {}, def.columns.map((c) => h('th', {}, c.name)), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, ''), def.columns.map((c) => h('th', {}, c.name)))),
       h('tbody', {}, data.rows.map((row) => h('tr', { 'data-key': keyOf(row) },
-        def.columns.map((c) => h('td', { class: c.type === 'integer' ? 'mono' : '' }, row[c.name] ?? '')),
-        h('td', {},
+        h('td', { class: 'actions' },
           h('button', { onclick: () => showForm(formBox, def, row, 'update') }, 'Edit'), ' ',
           table === 'cntl_cfg_prcs' ? [h('button', { class: 'like', onclick: () => showForm(formBox, def, row, 'like') }, 'New like this'), ' '] : '',
-          h('button', { onclick: () => deleteRow(table, keyOf(row)) }, 'Delete'))))))));
+          h('button', { onclick: () => deleteRow(table, keyOf(row)) }, 'Delete')),
+        def.columns.map((c) => h('td', { class: c.type === 'integer' ? 'mono' : '', title: String(row[c.name] ?? '') }, row[c.name] ?? ''))))))));
 }
 
 function inputFor(col, value, readonly) {
