@@ -20,8 +20,8 @@ const endpoints = [
   ['failed runs', '/api/v1/runs?status=99&limit=50'],
   ['one run', '/api/v1/runs/5000'],
   ['attempts of a run', '/api/v1/runs/5000/attempts'],
-  ['log, newest 50', '/api/v1/log?limit=50'],
-  ['log, search', '/api/v1/log?q=exit%20code&limit=50'],
+  ['log, newest 100', '/api/v1/attempts?limit=100'],
+  ['log, search', '/api/v1/attempts?q=exit%20code&limit=100'],
   ['control table (5,000 processes)', '/api/v1/tables/cntl_cfg_prcs'],
 ];
 

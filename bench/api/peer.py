@@ -39,9 +39,9 @@ pages = [
     ("runs, newest 50", lambda: con.execute("SELECT * FROM cntl_strem_run ORDER BY run_id DESC LIMIT 50").fetchall()),
     ("runs, page 100", lambda: con.execute("SELECT * FROM cntl_strem_run ORDER BY run_id DESC LIMIT 50 OFFSET 4950").fetchall()),
     ("failed runs", lambda: con.execute("SELECT * FROM cntl_strem_run WHERE status = 99 ORDER BY run_id DESC LIMIT 50").fetchall()),
-    ("log, newest 50", lambda: con.execute("SELECT * FROM cntl_cfg_log ORDER BY rowid DESC LIMIT 50").fetchall()),
+    ("log, newest 100", lambda: con.execute("SELECT * FROM cntl_cfg_log ORDER BY rowid DESC LIMIT 100").fetchall()),
     ("log, search", lambda: con.execute(
-        "SELECT * FROM cntl_cfg_log WHERE LOWER(prcs_nm) LIKE ? OR LOWER(message) LIKE ? ORDER BY rowid DESC LIMIT 50",
+        "SELECT * FROM cntl_cfg_log WHERE LOWER(prcs_nm) LIKE ? OR LOWER(message) LIKE ? ORDER BY rowid DESC LIMIT 100",
         ("%exit code%", "%exit code%")).fetchall()),
     ("control table (5,000 processes)", lambda: con.execute("SELECT * FROM cntl_cfg_prcs ORDER BY prcs_nm").fetchall()),
 ]

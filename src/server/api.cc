@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/strings.h"
 #include "config/documents.h"
 #include "cron/describe.h"
 #include "cron/fire_times.h"
@@ -20,6 +21,7 @@
 #include "model/status_codes.h"
 #include "ops/json.h"
 #include "ops/operations.h"
+#include "server/config_cache.h"
 #include "warehouse/connections.h"
 #include "warehouse/warehouse.h"
 
@@ -292,12 +294,14 @@ struct ApiServer::Impl {
   MetadataStore& store;
   ServerOptions options;
   ConnectionRegistry connections;
+  ConfigCache config_cache;
   SessionTable sessions{std::chrono::hours(8), std::chrono::hours(24)};
   httplib::Server http;
   int bound_port = 0;
   std::atomic<int64_t> requests{0}, errors{0}, micros{0};
 
-  Impl(MetadataStore& s, ServerOptions o) : store(s), options(std::move(o)), connections(options.home, &s) {}
+  Impl(MetadataStore& s, ServerOptions o)
+      : store(s), options(std::move(o)), connections(options.home, &s), config_cache(s) {}
 
   using Handler = Result<Reply> (Impl::*)(Call&);
   struct Route {
@@ -409,8 +413,9 @@ struct ApiServer::Impl {
     return out;
   }
 
-  Result<Json> StreamJson(const ControlConfig& config, const Stream& s, const std::set<std::string>& paused,
-                          int64_t last_runs, UnixSeconds now) {
+  Result<Json> StreamJson(const StreamFacts& facts, const std::set<std::string>& paused, int64_t last_runs,
+                          UnixSeconds now) {
+    const Stream& s = *facts.stream;
     Json out{{"strem_nm", s.strem_nm},
              {"descr", s.descr},
              {"owner", s.owner},
@@ -418,18 +423,11 @@ struct ApiServer::Impl {
              {"paused", paused.count(s.strem_nm) > 0},
              {"max_active_runs", s.max_active_runs}};
     out["schedule"] = nullptr;
-    for (const auto& sch : config.schedules) {
-      if (sch.strem_nm == s.strem_nm) {
-        CTL_ASSIGN_OR_RETURN(out["schedule"], ScheduleJson(sch, now));
-      }
+    if (facts.schedule) {
+      CTL_ASSIGN_OR_RETURN(out["schedule"], ScheduleJson(*facts.schedule, now));
     }
-    int64_t processes = 0;
-    std::set<std::string> groups;
-    for (const auto& g : config.groups)
-      if (g.strem_nm == s.strem_nm) groups.insert(g.prcs_grp);
-    for (const auto& p : config.processes) processes += groups.count(p.prcs_grp);
-    out["groups"] = groups.size();
-    out["processes"] = processes;
+    out["groups"] = facts.groups;
+    out["processes"] = facts.processes;
     RunFilter filter;
     filter.stream = s.strem_nm;
     filter.limit = last_runs;
@@ -449,48 +447,49 @@ struct ApiServer::Impl {
     CTL_ASSIGN_OR_RETURN(int64_t offset, QueryInt(c.req, "offset", 0, 0, INT32_MAX));
     CTL_ASSIGN_OR_RETURN(int64_t runs, QueryInt(c.req, "runs", 10, 0, 100));
     auto q = QueryText(c.req, "q");
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
     CTL_ASSIGN_OR_RETURN(auto paused_list, store.PausedStreams());
     std::set<std::string> paused(paused_list.begin(), paused_list.end());
-    std::vector<const Stream*> matching;
-    for (const auto& s : config.streams) {
+    std::vector<const StreamFacts*> matching;
+    for (const auto& s : snap->config.streams) {
       if (q && s.strem_nm.find(*q) == std::string::npos && s.descr.find(*q) == std::string::npos) continue;
-      matching.push_back(&s);
+      matching.push_back(snap->Find(s.strem_nm));
     }
     UnixSeconds now = std::time(nullptr);
     Json items = Json::array();
     for (size_t i = offset; i < matching.size() && static_cast<int64_t>(items.size()) < limit; ++i) {
-      CTL_ASSIGN_OR_RETURN(Json s, StreamJson(config, *matching[i], paused, runs, now));
+      CTL_ASSIGN_OR_RETURN(Json s, StreamJson(*matching[i], paused, runs, now));
       items.push_back(std::move(s));
     }
     return Reply{200, Json{{"items", items}, {"total", matching.size()}, {"offset", offset}, {"limit", limit}}};
   }
 
-  Result<const Stream*> FindStream(const ControlConfig& config, const std::string& name) {
-    for (const auto& s : config.streams)
-      if (s.strem_nm == name) return &s;
+  Result<const StreamFacts*> FindStream(const ConfigSnapshot& snap, const std::string& name) {
+    if (const StreamFacts* s = snap.Find(name)) return s;
     return Status::NotFound("unknown stream '" + name + "' in cntl_cfg_strem");
   }
 
   Result<Reply> GetStream(Call& c) {
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
-    CTL_ASSIGN_OR_RETURN(const Stream* s, FindStream(config, c.path[0]));
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
+    CTL_ASSIGN_OR_RETURN(const StreamFacts* s, FindStream(*snap, c.path[0]));
     CTL_ASSIGN_OR_RETURN(auto paused_list, store.PausedStreams());
     std::set<std::string> paused(paused_list.begin(), paused_list.end());
-    CTL_ASSIGN_OR_RETURN(Json out, StreamJson(config, *s, paused, 25, std::time(nullptr)));
+    CTL_ASSIGN_OR_RETURN(Json out, StreamJson(*s, paused, 25, std::time(nullptr)));
     return Reply{200, out};
   }
 
   // The compiled plan (as `ctlflow dag --format json`), plus the processes
   // of other streams that wait for this one's.
   Result<Reply> StreamGraph(Call& c) {
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
-    CTL_RETURN_IF_ERROR(FindStream(config, c.path[0]).status());
-    CTL_ASSIGN_OR_RETURN(Plan plan, Compile(config, c.path[0]));
-    Json out = Json::parse(plan.ToJson());
-    std::map<std::string, std::string> stream_of_group, stream_of_process;
-    for (const auto& g : config.groups) stream_of_group[g.prcs_grp] = g.strem_nm;
-    for (const auto& p : config.processes) stream_of_process[p.prcs_nm] = stream_of_group[p.prcs_grp];
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
+    CTL_RETURN_IF_ERROR(FindStream(*snap, c.path[0]).status());
+    CTL_ASSIGN_OR_RETURN(auto plan, config_cache.PlanOf(snap, c.path[0]));
+    Json out = Json::parse(plan->ToJson());
+    const ControlConfig& config = snap->config;
+    auto stream_of = [&](const std::string& prcs_nm) {
+      auto it = snap->stream_of_process.find(prcs_nm);
+      return it == snap->stream_of_process.end() ? std::string() : it->second;
+    };
     Json groups = Json::array();
     for (const auto& g : config.groups) {
       if (g.strem_nm == c.path[0]) groups.push_back({{"prcs_grp", g.prcs_grp}, {"prir", g.prir}, {"active", g.active}});
@@ -498,8 +497,8 @@ struct ApiServer::Impl {
     out["groups"] = groups;
     Json dependents = Json::array();
     for (const auto& d : config.dependencies) {
-      if (stream_of_process[d.dpnd_prcs_nm] == c.path[0] && stream_of_process[d.prcs_nm] != c.path[0]) {
-        dependents.push_back({{"prcs_nm", d.prcs_nm}, {"strem_nm", stream_of_process[d.prcs_nm]},
+      if (stream_of(d.dpnd_prcs_nm) == c.path[0] && stream_of(d.prcs_nm) != c.path[0]) {
+        dependents.push_back({{"prcs_nm", d.prcs_nm}, {"strem_nm", stream_of(d.prcs_nm)},
                               {"waits_for", d.dpnd_prcs_nm}});
       }
     }
@@ -512,12 +511,12 @@ struct ApiServer::Impl {
   Result<Reply> StreamGrid(Call& c) {
     CTL_ASSIGN_OR_RETURN(int64_t limit, QueryInt(c.req, "runs", 25, 1, 200));
     CTL_ASSIGN_OR_RETURN(int64_t offset, QueryInt(c.req, "offset", 0, 0, INT32_MAX));
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
-    CTL_RETURN_IF_ERROR(FindStream(config, c.path[0]).status());
-    CTL_ASSIGN_OR_RETURN(Plan plan, Compile(config, c.path[0]));
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
+    CTL_RETURN_IF_ERROR(FindStream(*snap, c.path[0]).status());
+    CTL_ASSIGN_OR_RETURN(auto plan, config_cache.PlanOf(snap, c.path[0]));
     Json processes = Json::array();
-    for (int i : plan.order()) {
-      const PlanNode& n = plan.nodes()[i];
+    for (int i : plan->order()) {
+      const PlanNode& n = plan->nodes()[i];
       if (n.kind == PlanNode::Kind::kProcess) processes.push_back({{"prcs_nm", n.name}, {"prcs_grp", n.group}});
     }
     RunFilter filter;
@@ -629,11 +628,9 @@ struct ApiServer::Impl {
     out["interval_start"] = run.interval_start;
     out["interval_end"] = run.interval_end;
     out["cancel_requested"] = run.cancel_requested;
-    CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store));
-    std::string tz = "UTC";
-    for (const auto& s : config.schedules)
-      if (s.strem_nm == run.strem_nm && !s.tz.empty()) tz = s.tz;
-    out["tz"] = tz;
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
+    const StreamFacts* facts = snap->Find(run.strem_nm);
+    out["tz"] = facts && facts->schedule && !facts->schedule->tz.empty() ? facts->schedule->tz : "UTC";
     return Reply{200, out};
   }
 
@@ -783,13 +780,25 @@ struct ApiServer::Impl {
 
   Result<Reply> GetTable(Call& c) {
     CTL_ASSIGN_OR_RETURN(const TableDef* def, RequireEditableTable(c.path[0]));
+    CTL_ASSIGN_OR_RETURN(int64_t limit, QueryInt(c.req, "limit", 100, 1, kMaxPage));
+    CTL_ASSIGN_OR_RETURN(int64_t offset, QueryInt(c.req, "offset", 0, 0, INT32_MAX));
+    std::string q = Lower(QueryText(c.req, "q").value_or(""));
     CTL_ASSIGN_OR_RETURN(auto tables, store.ReadConfigTables());
     Json rows = Json::array();
+    int64_t matched = 0;
     for (const auto& t : tables) {
       if (t.table->name != def->name) continue;
-      for (const auto& r : t.rows) rows.push_back(RowJson(*def, r));
+      for (const auto& r : t.rows) {
+        if (!q.empty()) {
+          bool hit = false;
+          for (const auto& v : r.values) hit = hit || Lower(ValueToString(v)).find(q) != std::string::npos;
+          if (!hit) continue;
+        }
+        if (matched++ >= offset && static_cast<int64_t>(rows.size()) < limit) rows.push_back(RowJson(*def, r));
+      }
     }
-    return Reply{200, Json{{"table", def->name}, {"key", def->key}, {"rows", rows}}};
+    return Reply{200, Json{{"table", def->name}, {"key", def->key}, {"rows", rows}, {"total", matched},
+                           {"offset", offset}, {"limit", limit}}};
   }
 
   // Rows as JSON objects, read by the same reader as `apply` (JSON is YAML),
@@ -1176,6 +1185,9 @@ void ApiServer::Impl::Install() {
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
   });
   http.set_payload_max_length(16 * 1024 * 1024);
+  // Without TCP_NODELAY, the second request on a kept-alive connection waits
+  // for the client's delayed ACK (40 ms on Linux) before its reply leaves.
+  http.set_tcp_nodelay(true);
   for (const auto& route : Routes()) {
     std::string re = std::regex_replace(route.info.path, std::regex(R"(\{[a-z_]+\})"), "([^/]+)");
     auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {

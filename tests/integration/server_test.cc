@@ -234,6 +234,47 @@ TEST_F(ServerTest, ControlTablesAreEditedLikeApplyAndEveryWriteIsAudited) {
   EXPECT_EQ(Call("GET", "/api/v1/audit", "operator").status, 403);
 }
 
+// Control tables come a page at a time, searchable; and a change made by
+// another process (here `ctlflow apply`) is seen by the next request, though
+// the server keeps the parsed tables between requests.
+TEST_F(ServerTest, TablesArePagedAndChangesFromOtherProcessesShowAtOnce) {
+  EXPECT_EQ(Call("GET", "/api/v1/streams/BIG", "viewer").status, 404);
+  std::string yaml = "cntl_cfg_strem:\n  - {strem_nm: BIG}\ncntl_cfg_prcs_grp:\n  - {prcs_grp: BG, strem_nm: BIG}\n"
+                     "cntl_cfg_prcs:\n";
+  for (int i = 0; i < 150; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "BP%03d", i);
+    yaml += std::string("  - {prcs_nm: ") + name + ", prcs_grp: BG, prir: 1, prcs_typ: 3, af_path_nm: /bin/true}\n";
+  }
+  ASSERT_EQ(Ctl({"apply", WriteFile("big.yaml", yaml)}).exit_code, 0);
+  Reply big = Call("GET", "/api/v1/streams/BIG", "viewer");
+  ASSERT_EQ(big.status, 200) << big.body;
+  EXPECT_EQ(big.json["processes"], 150);
+  int process_nodes = 0;
+  Reply graph = Call("GET", "/api/v1/streams/BIG/graph", "viewer");
+  for (const auto& n : graph.json["nodes"]) process_nodes += n["kind"] == "process";
+  EXPECT_EQ(process_nodes, 150) << graph.body.substr(0, 400);
+
+  Reply first = Call("GET", "/api/v1/tables/cntl_cfg_prcs", "viewer");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json["rows"].size(), 100u);  // the default page
+  EXPECT_EQ(first.json["total"], 153);
+  Reply rest = Call("GET", "/api/v1/tables/cntl_cfg_prcs?limit=100&offset=100", "viewer");
+  EXPECT_EQ(rest.json["rows"].size(), 53u);
+  EXPECT_NE(first.json["rows"][99]["prcs_nm"], rest.json["rows"][0]["prcs_nm"]);
+  Reply found = Call("GET", "/api/v1/tables/cntl_cfg_prcs?q=bp14", "viewer");
+  ASSERT_EQ(found.json["rows"].size(), 10u) << found.body;  // BP140..BP149, case-insensitive
+  EXPECT_EQ(found.json["total"], 10);
+  Reply bad = Call("GET", "/api/v1/tables/cntl_cfg_prcs?limit=0", "viewer");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("limit"), std::string::npos) << bad.body;
+
+  // A deletion shows too: Q1 of T no longer waits for P1 of S.
+  EXPECT_EQ(Call("GET", "/api/v1/streams/S/graph", "viewer").json["dependents"].size(), 1u);
+  ASSERT_EQ(Ctl({"apply", "--prune", WriteFile("small.yaml", "cntl_cfg_prcs_depn: []\n")}).exit_code, 0);
+  EXPECT_EQ(Call("GET", "/api/v1/streams/S/graph", "viewer").json["dependents"].size(), 0u);
+}
+
 TEST_F(ServerTest, RunsAttemptsAndLogsAreThoseTheCliShows) {
   // A foreground run (as `ctlflow run`): P1 succeeds, P2 fails.
   EXPECT_EQ(Ctl({"run", "S", "--date", "2024-03-01"}).exit_code, 1);

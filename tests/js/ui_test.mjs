@@ -169,6 +169,15 @@ try {
       `UI_ADDED was stored as ${JSON.stringify(row)}`);
   });
 
+  await step('rows are searched, and the search has a stable URL', async () => {
+    await page.fill('#row-search', 'ui_add');
+    await page.click('form.toolbar button:text-is("Search")');
+    await page.waitForURL(/\/tables\/cntl_cfg_prcs\?q=ui_add$/);
+    await page.waitForFunction(() => document.querySelectorAll('#rows tbody tr').length === 1);
+    expect((await page.textContent('#row-count')).includes('of 1'), 'the row count is not shown');
+    expect(await page.locator('#rows tr[data-key="UI_ADDED"]').count() === 1, 'the search does not find UI_ADDED');
+  });
+
   await step('the audit page records the admin\'s edit', async () => {
     await page.goto(`${base}/audit`);
     await page.waitForFunction(() => document.body.textContent.includes('UI_ADDED'));

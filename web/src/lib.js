@@ -110,11 +110,11 @@ export function errorBox(err) {
   return h('div', { class: 'error-box', role: 'alert' }, err.message || String(err));
 }
 
-export function pager(offset, limit, more, go) {
+export function pager(offset, limit, more, go, [back, forward] = ['← newer', 'older →']) {
   return h('div', { class: 'pager' },
-    h('button', { disabled: offset === 0, onclick: () => go(Math.max(0, offset - limit)) }, '← newer'),
+    h('button', { disabled: offset === 0, onclick: () => go(Math.max(0, offset - limit)) }, back),
     h('span', { class: 'muted' }, `${offset + 1}–${offset + limit}`),
-    h('button', { disabled: !more, onclick: () => go(offset + limit) }, 'older →'));
+    h('button', { disabled: !more, onclick: () => go(offset + limit) }, forward));
 }
 
 export function qs(params) {

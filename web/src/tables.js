@@ -2,7 +2,7 @@
 // one", delete, and a CSV upload previewed as a diff before it is applied.
 // Everything is validated by the server exactly as `ctlflow apply` is; a
 // message that names a column is shown under that column's input.
-import { api, h, flash, errorBox, enc, session } from './lib.js';
+import { api, h, flash, errorBox, enc, session, pager, qs } from './lib.js';
 import { go } from './app.js';
 
 const LABELS = {
@@ -10,8 +10,16 @@ const LABELS = {
   cntl_cfg_prcs_depn: 'Dependencies', cntl_cfg_schedule: 'Schedules',
 };
 
+const PAGE = 100;
+
+// /tables/T?q=text&offset=N: a page of rows, so 5,000 processes stay usable.
 export async function tablesPage(root, table) {
-  const [{ tables }, data] = await Promise.all([api('GET', '/api/v1/tables'), api('GET', `/api/v1/tables/${enc(table)}`)]);
+  const url = new URLSearchParams(location.search);
+  const q = url.get('q') || '';
+  const offset = Math.max(0, Number(url.get('offset')) || 0);
+  const [{ tables }, data] = await Promise.all([api('GET', '/api/v1/tables'),
+    api('GET', `/api/v1/tables/${enc(table)}${qs({ q, limit: PAGE, offset })}`)]);
+  const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'rows containing…', id: 'row-search' });
   const def = tables.find((t) => t.name === table);
   const formBox = h('div', { id: 'form' });
   const csvBox = h('div', { id: 'csv' });
@@ -26,6 +34,12 @@ export async function tablesPage(root, table) {
       h('label', {}, 'Bulk CSV: ', h('input', { type: 'file', accept: '.csv,text/csv', id: 'csv-file',
         onchange: (ev) => previewCsv(csvBox, table, ev.target.files[0]) }))),
     formBox, csvBox,
+    h('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); go(`/tables/${table}${qs({ q: search.value })}`); } },
+      search, h('button', { type: 'submit' }, 'Search'),
+      h('span', { class: 'muted', id: 'row-count' },
+        data.total ? `rows ${offset + 1}–${offset + data.rows.length} of ${data.total}` : (q ? 'no row matches' : 'no rows'))),
+    data.total > PAGE ? pager(offset, PAGE, offset + data.rows.length < data.total,
+      (o) => go(`/tables/${table}${qs({ q, offset: o })}`), ['← previous', 'next →']) : '',
     h('div', { class: 'scroll' }, h('table', { class: 'list', id: 'rows' },
       h('thead', {}, h('tr', {}, h('th', {}, ''), def.columns.map((c) => h('th', {}, c.name)))),
       h('tbody', {}, data.rows.map((row) => h('tr', { 'data-key': keyOf(row) },
