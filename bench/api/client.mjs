@@ -22,7 +22,8 @@ const endpoints = [
   ['attempts of a run', '/api/v1/runs/5000/attempts'],
   ['log, newest 100', '/api/v1/attempts?limit=100'],
   ['log, search', '/api/v1/attempts?q=exit%20code&limit=100'],
-  ['control table (5,000 processes)', '/api/v1/tables/cntl_cfg_prcs'],
+  ['control table, 100 of 5,000 processes', '/api/v1/tables/cntl_cfg_prcs?limit=100'],
+  ['control table, search', '/api/v1/tables/cntl_cfg_prcs?q=P0500_&limit=100'],
 ];
 
 const headers = { Authorization: `Bearer ${token}` };

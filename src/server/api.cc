@@ -783,10 +783,10 @@ struct ApiServer::Impl {
     CTL_ASSIGN_OR_RETURN(int64_t limit, QueryInt(c.req, "limit", 100, 1, kMaxPage));
     CTL_ASSIGN_OR_RETURN(int64_t offset, QueryInt(c.req, "offset", 0, 0, INT32_MAX));
     std::string q = Lower(QueryText(c.req, "q").value_or(""));
-    CTL_ASSIGN_OR_RETURN(auto tables, store.ReadConfigTables());
+    CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
     Json rows = Json::array();
     int64_t matched = 0;
-    for (const auto& t : tables) {
+    for (const auto& t : snap->tables) {
       if (t.table->name != def->name) continue;
       for (const auto& r : t.rows) {
         if (!q.empty()) {

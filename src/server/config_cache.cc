@@ -1,7 +1,6 @@
 #include "server/config_cache.h"
 
 #include "compiler/compiler.h"
-#include "ops/operations.h"
 
 namespace ctlflow {
 
@@ -12,9 +11,10 @@ const StreamFacts* ConfigSnapshot::Find(const std::string& strem_nm) const {
 
 namespace {
 
-std::shared_ptr<ConfigSnapshot> Index(int64_t version, ControlConfig config) {
+std::shared_ptr<ConfigSnapshot> Index(int64_t version, std::vector<TableRows> tables, ControlConfig config) {
   auto snap = std::make_shared<ConfigSnapshot>();
   snap->version = version;
+  snap->tables = std::move(tables);
   snap->config = std::move(config);
   const ControlConfig& c = snap->config;
   for (const auto& s : c.streams) snap->streams[s.strem_nm].stream = &s;
@@ -48,8 +48,9 @@ Result<std::shared_ptr<const ConfigSnapshot>> ConfigCache::Current() {
   }
   // Read outside the lock: a slow read does not hold up requests that can
   // still use the old version. Two threads may both read; the second wins.
-  CTL_ASSIGN_OR_RETURN(ControlConfig config, LoadConfig(store_));
-  std::shared_ptr<const ConfigSnapshot> fresh = Index(version, std::move(config));
+  CTL_ASSIGN_OR_RETURN(std::vector<TableRows> tables, store_.ReadConfigTables());
+  CTL_ASSIGN_OR_RETURN(ControlConfig config, ConfigFromRows(tables));
+  std::shared_ptr<const ConfigSnapshot> fresh = Index(version, std::move(tables), std::move(config));
   std::lock_guard<std::mutex> lock(mu_);
   if (!snapshot_ || snapshot_->version != version) {
     snapshot_ = fresh;

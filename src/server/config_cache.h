@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "compiler/plan.h"
@@ -32,6 +33,7 @@ struct StreamFacts {
 // One version of the control tables, immutable once built.
 struct ConfigSnapshot {
   int64_t version = 0;
+  std::vector<TableRows> tables;  // the rows as stored, for the table pages
   ControlConfig config;
   std::map<std::string, StreamFacts> streams;       // by strem_nm
   std::map<std::string, std::string> stream_of_process;  // prcs_nm -> strem_nm
@@ -43,7 +45,8 @@ class ConfigCache {
  public:
   explicit ConfigCache(MetadataStore& store) : store_(store) {}
 
-  // The control tables as the store holds them now.
+  // The control tables as the store holds them now. (The store's CHECK
+  // constraints keep rows that would not make a config out of the tables.)
   Result<std::shared_ptr<const ConfigSnapshot>> Current();
 
   // The compiled plan of a stream in that snapshot (compiled on first use).

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <algorithm>
 #include <set>
+#include <string>
+#include <string_view>
 #include <tuple>
 
 #include "store/metadata_store.h"
@@ -80,6 +82,40 @@ IcebergTableRow IcebergRow(const std::vector<Value>& row) {
   return {ValueToString(row[0]), ValueToString(row[1]), ValueToString(row[2]),
           IsNull(row[3]) ? "" : ValueToString(row[3]), IsNull(row[4]) ? "" : ValueToString(row[4])};
 }
+
+// The WHERE clause of a filtered list, holding only the filters that are
+// set, so the database can use its indexes (a catch-all "?1 IS NULL OR
+// col = ?1" makes SQLite scan the whole table). Parameters are numbered in
+// the order they are added.
+class Where {
+ public:
+  // Every "?" in `condition` stands for `value`, e.g. "strem_nm = ?".
+  void Add(std::string_view condition, Value value) {
+    params_.push_back(std::move(value));
+    std::string numbered;
+    for (char ch : condition) {
+      if (ch == '?') numbered += "?" + std::to_string(params_.size());
+      else numbered += ch;
+    }
+    sql_ += (sql_.empty() ? " WHERE " : " AND ") + numbered;
+  }
+  // A condition without a parameter, e.g. "status IN (0, 99)".
+  void AddLiteral(std::string_view condition) {
+    sql_ += (sql_.empty() ? " WHERE " : " AND ") + std::string(condition);
+  }
+  // Ends the query with "ORDER BY order DESC LIMIT ? OFFSET ?".
+  std::string NewestFirst(std::string_view order, int64_t limit, int64_t offset) {
+    params_.push_back(Value(limit));
+    params_.push_back(Value(std::max<int64_t>(0, offset)));
+    return sql_ + " ORDER BY " + std::string(order) + " DESC LIMIT ?" + std::to_string(params_.size() - 1) +
+           " OFFSET ?" + std::to_string(params_.size());
+  }
+  const std::vector<Value>& params() const { return params_; }
+
+ private:
+  std::string sql_;
+  std::vector<Value> params_;
+};
 
 class SqlMetadataStore final : public MetadataStore {
  public:
@@ -796,21 +832,22 @@ class SqlMetadataStore final : public MetadataStore {
 
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    std::string statuses;
-    for (RunStatus st : filter.statuses) {
-      statuses += (statuses.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(st));
+    Where where;
+    if (filter.stream) where.Add("strem_nm = ?", Value(*filter.stream));
+    if (filter.run_id) where.Add("run_id = ?", Value(*filter.run_id));
+    if (filter.data_dt) where.Add("data_dt = ?", Value(*filter.data_dt));
+    if (!filter.statuses.empty()) {
+      std::string statuses;
+      for (RunStatus st : filter.statuses) {
+        statuses += (statuses.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(st));
+      }
+      where.AddLiteral("status IN (" + statuses + ")");
     }
     std::string sql =
         "SELECT run_id, strem_nm, data_dt, status, run_typ, params, queued_dt, start_dt, end_dt,"
-        " message, interval_start, interval_end, cancel_requested, owner FROM cntl_af.cntl_strem_run"
-        " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR run_id = ?2)"
-        " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3)" +
-        (statuses.empty() ? std::string() : " AND status IN (" + statuses + ")") +
-        " ORDER BY run_id DESC LIMIT ?4 OFFSET ?5";
-    std::vector<Value> params{filter.stream ? Value(*filter.stream) : Value(),
-                              filter.run_id ? Value(*filter.run_id) : Value(),
-                              filter.data_dt ? Value(*filter.data_dt) : Value(),
-                              Value(SqlLimit(filter.limit)), Value(std::max<int64_t>(0, filter.offset))};
+        " message, interval_start, interval_end, cancel_requested, owner FROM cntl_af.cntl_strem_run" +
+        where.NewestFirst("run_id", SqlLimit(filter.limit), filter.offset);
+    const std::vector<Value>& params = where.params();
     CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(sql, params));
     std::vector<RunRecord> out;
     for (const auto& row : r.rows) {
@@ -948,25 +985,21 @@ class SqlMetadataStore final : public MetadataStore {
 
   Result<std::vector<AttemptRecord>> QueryLog(const LogFilter& f) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    Where where;
+    if (f.stream) where.Add("strem_nm = ?", Value(*f.stream));
+    if (f.process) where.Add("prcs_nm = ?", Value(*f.process));
+    if (f.data_dt) where.Add("data_dt = ?", Value(*f.data_dt));
+    if (f.run_id) where.Add("run_id = ?", Value(*f.run_id));
+    if (f.status) where.Add("status = ?", Value(*f.status));
+    if (f.search && !f.search->empty()) {
+      where.Add("(LOWER(prcs_nm) LIKE ? OR LOWER(COALESCE(message, '')) LIKE ?)",
+                Value("%" + LowerAscii(*f.search) + "%"));
+    }
     std::string sql =
         "SELECT prcs_nm, data_dt, start_dt, end_dt, status, message, source_row, target_row,"
-        " run_id, attempt, strem_nm, log_path, worker_nm, queued_dt FROM cntl_af.cntl_cfg_log"
-        " WHERE (CAST(?1 AS TEXT) IS NULL OR strem_nm = ?1) AND (CAST(?2 AS TEXT) IS NULL OR prcs_nm = ?2)"
-        " AND (CAST(?3 AS TEXT) IS NULL OR data_dt = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR run_id = ?4)"
-        " AND (CAST(?5 AS BIGINT) IS NULL OR status = ?5)"
-        " AND (CAST(?6 AS TEXT) IS NULL OR LOWER(prcs_nm) LIKE ?6 OR LOWER(COALESCE(message, '')) LIKE ?6)"
-        " ORDER BY " + db_->LogOrder() + " DESC LIMIT ?7 OFFSET ?8";
-    std::optional<std::string> like;
-    if (f.search && !f.search->empty()) like = "%" + LowerAscii(*f.search) + "%";
-    CTL_ASSIGN_OR_RETURN(
-        QueryResult r,
-        db_->Query(sql, {f.stream ? Value(*f.stream) : Value(),
-                        f.process ? Value(*f.process) : Value(),
-                        f.data_dt ? Value(*f.data_dt) : Value(),
-                        f.run_id ? Value(*f.run_id) : Value(),
-                        f.status ? Value(*f.status) : Value(),
-                        like ? Value(*like) : Value(),
-                        Value(SqlLimit(f.limit)), Value(std::max<int64_t>(0, f.offset))}));
+        " run_id, attempt, strem_nm, log_path, worker_nm, queued_dt FROM cntl_af.cntl_cfg_log" +
+        where.NewestFirst(db_->LogOrder(), SqlLimit(f.limit), f.offset);
+    CTL_ASSIGN_OR_RETURN(QueryResult r, db_->Query(sql, where.params()));
     std::vector<AttemptRecord> out;
     for (const auto& row : r.rows) {
       AttemptRecord a;
