@@ -2,9 +2,9 @@
 // (tests/js/ui_test.mjs), against the real all-in-one `ctlflow server
 // --with-scheduler` holding the seed's example. It logs in, sees the
 // example, opens its graph, triggers a run and watches it turn green, opens
-// a failing attempt's log, adds a process from the form, and is refused an
-// edit as a viewer. With CTLFLOW_SCREENSHOT_DIR set it also writes the
-// README's screenshots there (docs/images).
+// a failing attempt's log, adds a process from the form, searches a control
+// table, and is refused an edit as a viewer. With CTLFLOW_SCREENSHOT_DIR set
+// it also writes the README's screenshots there (docs/images).
 #include <signal.h>
 #include <unistd.h>
 
