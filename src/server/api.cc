@@ -1043,7 +1043,7 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
          "The executed notebook of an attempt", &I::AttemptNotebook},
         {"GET", "/api/v1/attempts", V, false, "Search cntl_cfg_log, newest first", &I::ListAttempts},
         {"GET", "/api/v1/tables", V, false, "The control tables' columns", &I::ListTableDefs},
-        {"GET", "/api/v1/tables/{table}", V, false, "The rows of a control table", &I::GetTable},
+        {"GET", "/api/v1/tables/{table}", V, false, "The rows of a control table, a page at a time (total says how many match)", &I::GetTable},
         {"POST", "/api/v1/tables/{table}", A, true, "Insert or update rows, validated like apply", &I::UpsertRows},
         {"DELETE", "/api/v1/tables/{table}", A, true, "Delete rows by key, validated like apply --prune",
          &I::DeleteRowsHandler},
