@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "objstore/file_object_store.h"
 
@@ -163,8 +164,16 @@ class S3Source final : public RandomAccessSource {
   std::string url_;
 };
 
+std::string DescribeSize(int64_t bytes) {
+  constexpr int64_t kMiB = int64_t{1} << 20;
+  if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 // Buffers up to part_size bytes; one PUT when the object stays small, a
-// multipart upload otherwise.
+// multipart upload otherwise. The first failure sticks: the upload is
+// aborted at once and every later Write/Close returns that failure, so a
+// caller that carries on cannot complete an object with a part missing.
 class S3Sink final : public ByteSink {
  public:
   S3Sink(std::shared_ptr<S3Client> client, std::string key, std::string url)
@@ -172,22 +181,19 @@ class S3Sink final : public ByteSink {
     part_size_ = std::max<int64_t>(1, client_->options().part_size);
   }
   ~S3Sink() override {
-    if (!closed_ && !upload_id_.empty()) {
-      // Abandoned: abort so the parts are not kept (and billed) forever.
-      Status ignored = client_->Call("DELETE", key_, {{"uploadId", upload_id_}}, {}, "", url_)
-                           .status();
-      (void)ignored;
-    }
+    // Abandoned: abort so the parts are not kept (and billed) forever.
+    if (!closed_) Abort();
   }
 
   Status Write(std::string_view bytes) override {
     if (closed_) return Status::Internal("write to " + url_ + " after Close()");
+    if (!failed_.ok()) return failed_;
     buffer_.append(bytes);
     written_ += static_cast<int64_t>(bytes.size());
     while (static_cast<int64_t>(buffer_.size()) >= part_size_) {
       std::string part = buffer_.substr(0, static_cast<size_t>(part_size_));
       buffer_.erase(0, static_cast<size_t>(part_size_));
-      CTL_RETURN_IF_ERROR(UploadPart(std::move(part)));
+      if (Status st = UploadPart(std::move(part)); !st.ok()) return Fail(std::move(st));
     }
     return Status::Ok();
   }
@@ -195,27 +201,42 @@ class S3Sink final : public ByteSink {
 
   Status Close() override {
     if (closed_) return Status::Ok();
-    if (upload_id_.empty()) {
-      closed_ = true;
-      return client_->Call("PUT", key_, {}, {}, std::move(buffer_), url_).status();
-    }
-    if (!buffer_.empty()) CTL_RETURN_IF_ERROR(UploadPart(std::move(buffer_)));
-    buffer_.clear();
-    CTL_ASSIGN_OR_RETURN(HttpResponse response,
-                         client_->Call("POST", key_, {{"uploadId", upload_id_}}, {},
-                                       BuildCompleteMultipartBody(etags_), url_));
-    // CompleteMultipartUpload can fail after the 200 status line was sent;
-    // the error is then in the body.
-    S3Error error = ParseS3Error(response.body);
-    if (!error.code.empty()) {
-      return Status::Io("completing the multipart upload of " + url_ + ": " + error.code + ": " +
-                        error.message);
-    }
+    if (!failed_.ok()) return failed_;
+    if (Status st = Finish(); !st.ok()) return Fail(std::move(st));
     closed_ = true;
     return Status::Ok();
   }
 
  private:
+  Status Finish() {
+    if (upload_id_.empty()) {
+      return client_->Call("PUT", key_, {}, {}, std::exchange(buffer_, {}), url_).status();
+    }
+    if (!buffer_.empty()) CTL_RETURN_IF_ERROR(UploadPart(std::exchange(buffer_, {})));
+    Result<HttpResponse> completed = client_->Call("POST", key_, {{"uploadId", upload_id_}}, {},
+                                                   BuildCompleteMultipartBody(etags_), url_);
+    // CompleteMultipartUpload can fail after the 200 status line was sent;
+    // the error is then in the body.
+    S3Error error = completed.ok() ? ParseS3Error(completed->body) : S3Error{};
+    const bool too_small =
+        error.code == "EntityTooSmall" ||
+        (!completed.ok() && completed.status().message().find("EntityTooSmall") != std::string::npos);
+    if (too_small) {
+      return Status::Invalid("completing the multipart upload of " + url_ + ": the server refused its " +
+                             std::to_string(etags_.size()) + " parts of " + DescribeSize(part_size_) +
+                             " as too small (EntityTooSmall); every part but the last must be at "
+                             "least 5 MiB, so use a part size (part_size_mb) of 5 or more");
+    }
+    if (!completed.ok()) {
+      return completed.status().WithContext("completing the multipart upload of " + url_);
+    }
+    if (!error.code.empty()) {
+      return Status::Io("completing the multipart upload of " + url_ + ": " + error.code + ": " +
+                        error.message);
+    }
+    return Status::Ok();
+  }
+
   Status UploadPart(std::string part) {
     if (upload_id_.empty()) {
       CTL_ASSIGN_OR_RETURN(HttpResponse created,
@@ -223,16 +244,32 @@ class S3Sink final : public ByteSink {
       CTL_ASSIGN_OR_RETURN(upload_id_, ParseInitiateMultipartUpload(created.body));
     }
     std::string number = std::to_string(etags_.size() + 1);
-    CTL_ASSIGN_OR_RETURN(
-        HttpResponse response,
+    Result<HttpResponse> response =
         client_->Call("PUT", key_, {{"partNumber", number}, {"uploadId", upload_id_}}, {},
-                      std::move(part), url_));
-    std::optional<std::string> etag = response.Header("etag");
+                      std::move(part), url_);
+    if (!response.ok()) {
+      return response.status().WithContext("uploading part " + number + " of " + url_);
+    }
+    std::optional<std::string> etag = response->Header("etag");
     if (!etag || etag->empty()) {
       return Status::Io("UploadPart " + number + " of " + url_ + " returned no ETag");
     }
     etags_.push_back(*etag);
     return Status::Ok();
+  }
+
+  Status Fail(Status status) {
+    failed_ = status;
+    buffer_.clear();
+    Abort();
+    return status;
+  }
+
+  void Abort() {
+    if (upload_id_.empty()) return;
+    Status ignored = client_->Call("DELETE", key_, {{"uploadId", upload_id_}}, {}, "", url_).status();
+    (void)ignored;
+    upload_id_.clear();
   }
 
   std::shared_ptr<S3Client> client_;
@@ -243,6 +280,7 @@ class S3Sink final : public ByteSink {
   std::vector<std::string> etags_;
   int64_t written_ = 0;
   bool closed_ = false;
+  Status failed_;
 };
 
 class S3ObjectStore final : public ObjectStore {
@@ -331,6 +369,11 @@ class S3ObjectStore final : public ObjectStore {
         listing.objects.push_back(std::move(info));
       }
       for (std::string& p : page.prefixes) listing.prefixes.push_back(p.substr(std::min(strip, p.size())));
+      // A server that hands back the token it was given would loop forever.
+      if (page.truncated && page.next_token == token) {
+        return Status::Io("listing " + root_ + "/" + prefix +
+                          ": the server returned the same continuation token twice");
+      }
       token = page.truncated ? page.next_token : "";
     } while (!token.empty());
     return listing;
@@ -378,7 +421,8 @@ Result<HttpResponse> S3Client::Call(const std::string& method, const std::string
     last = S3ErrorStatus(response.status, error, request_url, object_url, builder_.bucket());
     if (!IsRetryable(response.status, error.code, false)) return last;
   }
-  return last.WithContext("after " + std::to_string(attempts) + " attempts");
+  return last.WithContext("giving up on " + object_url + " after " + std::to_string(attempts) +
+                          " attempts");
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenS3ObjectStore(const std::string& bucket,

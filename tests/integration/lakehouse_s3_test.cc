@@ -1,7 +1,10 @@
 // The seed's example on an s3:// lakehouse, against s3rver on loopback (a
 // real S3 endpoint that checks SigV4): raw files uploaded, Iceberg staging
 // written through multipart-capable uploads, the catalog recovered with
-// one scan, and wrong credentials or a missing bucket named as such.
+// one scan, wrong credentials or a missing bucket named as such, and the
+// URL options (endpoint, region, path_style, part_size_mb) applied or
+// refused by name. Paging and multipart uploads against s3rver are tested
+// on the store itself, in tests/unit/objstore/s3rver_store_test.cc.
 #include <filesystem>
 
 #include "harness.h"
@@ -78,6 +81,39 @@ TEST_F(LakehouseS3Test, WrongCredentialsAndAMissingBucketAreNamedAndTheSecretNev
   CliResult bare = Ctl({"connection", "test", "bare"}, "", {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}});
   EXPECT_NE(bare.exit_code, 0);
   EXPECT_NE(bare.err.find("access_key"), std::string::npos) << bare.err;
+}
+
+TEST_F(LakehouseS3Test, UrlOptionsReachTheStoreAndBadOnesAreNamed) {
+  const S3rverServer& s3 = S3rver();
+  const std::string base = "s3://" + s3.bucket + "/" + prefix_ + "?access_key=" + s3.access_key;
+  ASSERT_EQ(AddLake(base + "&endpoint=" + s3.Endpoint() + "&path_style=1&region=eu-west-1&part_size_mb=5").exit_code, 0);
+  CliResult path = S3({"connection", "test", "lake"});
+  EXPECT_EQ(path.exit_code, 0) << path.err;
+  // path_style=0 reaches the store: it asks for the host "<bucket>.127.0.0.1",
+  // which cannot resolve.
+  ASSERT_EQ(AddLake(base + "&endpoint=" + s3.Endpoint() + "&path_style=0").exit_code, 0);
+  CliResult vhost_on_ip = S3({"connection", "test", "lake"});
+  EXPECT_NE(vhost_on_ip.exit_code, 0);
+  EXPECT_NE(vhost_on_ip.err.find("http://" + s3.bucket + ".127.0.0.1:"), std::string::npos) << vhost_on_ip.err;
+  // endpoint reaches the store: nothing listens on port 1.
+  ASSERT_EQ(AddLake(base + "&endpoint=http://127.0.0.1:1").exit_code, 0);
+  CliResult no_server = S3({"connection", "test", "lake"});
+  EXPECT_NE(no_server.exit_code, 0);
+  EXPECT_NE(no_server.err.find("http://127.0.0.1:1/" + s3.bucket + "/" + prefix_), std::string::npos) << no_server.err;
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"&path_style=yes", "path_style must be 1 or 0, not 'yes'"},
+      {"&part_size_mb=4", "part_size_mb must be a number from 5 to 5000, not '4'"},
+      {"&part_size_mb=8MB", "part_size_mb must be a number from 5 to 5000, not '8MB'"},
+      {"&part_size_mb=5001", "part_size_mb must be a number from 5 to 5000, not '5001'"},
+      {"&regoin=eu-west-1", "unknown URL option 'regoin'; known: endpoint, region"},
+  };
+  for (const auto& [option, message] : bad) {
+    ASSERT_EQ(AddLake(base + "&endpoint=" + s3.Endpoint() + option).exit_code, 0) << option;
+    CliResult refused = S3({"connection", "test", "lake"});
+    EXPECT_NE(refused.exit_code, 0) << option;
+    EXPECT_NE(refused.err.find("connection lake: " + message), std::string::npos) << option << ": " << refused.err;
+  }
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // s3rver (npm, @20minutes/s3rver) on a free loopback port, for tests of
 // the S3 object store: started on first use by the test process, with one
 // bucket, and killed when that process exits. It checks SigV4 signatures
-// against the credentials S3RVER / S3RVER.
+// against the credentials S3RVER / S3RVER. Also compiled into
+// objstore_tests, whose store tests talk to it directly. s3rver 5 checks a
+// virtual-host style request's signature as if its path were /bucket/key,
+// so it refuses correctly signed ones: path_style=0 is tested without it.
 #pragma once
 
 #include <string>
