@@ -237,6 +237,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   server_cmd->add_option("--bind", server_options.bind, "address to listen on (default 127.0.0.1, loopback only)");
   server_cmd->add_option("--web", server_options.web_dir, "folder of the built web UI (default: web/dist of this build)");
+  server_cmd->add_flag("--secure-cookie", server_options.secure_cookie,
+                       "mark the session cookie Secure (browsers send it over HTTPS only): for a TLS proxy in front");
   server_cmd->add_flag("--with-scheduler", server_options.with_scheduler,
                        "also run the scheduler and local workers in this process (all in one)");
   server_cmd->add_option("--workers", server_workers, "with --with-scheduler: attempts at once (default: CPUs, at least 2)")

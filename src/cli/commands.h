@@ -65,6 +65,7 @@ struct ServerCliOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;
   std::string web_dir;   // "" = the built UI next to the binary, if any
+  bool secure_cookie = false;  // the session cookie gets Secure (served behind TLS)
   bool with_scheduler = false;
   SchedulerCliOptions scheduler;
 };

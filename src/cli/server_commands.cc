@@ -38,6 +38,7 @@ Status CmdServer(const Home& home, const ServerCliOptions& options) {
   server_options.bind = options.bind;
   server_options.port = options.port;
   server_options.home = home.path;
+  server_options.secure_cookie = options.secure_cookie;
   server_options.web_dir = WebDir(options.web_dir);
   if (!options.web_dir.empty() && server_options.web_dir.empty()) {
     return Status::Invalid("--web " + options.web_dir + ": no index.html there; build the UI with "

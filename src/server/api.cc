@@ -269,6 +269,19 @@ Status RowsRelative(const Status& status) {
 
 std::string FormatUtc(UnixSeconds t) { return FormatDateTime(CivilFromUnix(t)) + "Z"; }
 
+// How many bytes of `text` (not empty) hold whole UTF-8 characters: a
+// character cut at the end is left out. 0 when the first character is cut.
+size_t WholeCharacters(const std::string& text, size_t* first_length) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  size_t start = text.size();  // of the last character
+  while (start > 0 && text.size() - start < 3 && (byte(start - 1) & 0xC0) == 0x80) --start;
+  if (start > 0) --start;
+  unsigned char lead = byte(start);
+  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  *first_length = start == 0 ? length : 0;
+  return text.size() - start < length ? start : text.size();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -369,7 +382,7 @@ struct ApiServer::Impl {
       r.audit_target = "session";
       return r;
     }
-    CTL_ASSIGN_OR_RETURN(Principal session, sessions.Create(who->user, who->role));
+    CTL_ASSIGN_OR_RETURN(Principal session, sessions.Create(who->user, who->role, HashToken(token)));
     c.who = session;
     Reply r{200, Json{{"user", session.user}, {"role", RoleName(session.role)}, {"csrf", session.csrf}}};
     std::string cookie = std::string(kSessionCookie) + "=" + session.session_id +
@@ -387,7 +400,8 @@ struct ApiServer::Impl {
   Result<Reply> Logout(Call& c) {
     if (c.who.via_session) sessions.Remove(c.who.session_id);
     Reply r{200, Json{{"logged_out", true}}};
-    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" +
+                                             (options.secure_cookie ? "; Secure" : ""));
     r.audit_target = "session";
     return r;
   }
@@ -446,13 +460,15 @@ struct ApiServer::Impl {
     CTL_ASSIGN_OR_RETURN(int64_t limit, QueryInt(c.req, "limit", 50, 1, kMaxPage));
     CTL_ASSIGN_OR_RETURN(int64_t offset, QueryInt(c.req, "offset", 0, 0, INT32_MAX));
     CTL_ASSIGN_OR_RETURN(int64_t runs, QueryInt(c.req, "runs", 10, 0, 100));
-    auto q = QueryText(c.req, "q");
+    std::string q = Lower(QueryText(c.req, "q").value_or(""));  // case-insensitive, as the other searches
     CTL_ASSIGN_OR_RETURN(auto snap, config_cache.Current());
     CTL_ASSIGN_OR_RETURN(auto paused_list, store.PausedStreams());
     std::set<std::string> paused(paused_list.begin(), paused_list.end());
     std::vector<const StreamFacts*> matching;
     for (const auto& s : snap->config.streams) {
-      if (q && s.strem_nm.find(*q) == std::string::npos && s.descr.find(*q) == std::string::npos) continue;
+      if (!q.empty() && Lower(s.strem_nm).find(q) == std::string::npos && Lower(s.descr).find(q) == std::string::npos) {
+        continue;
+      }
       matching.push_back(snap->Find(s.strem_nm));
     }
     UnixSeconds now = std::time(nullptr);
@@ -727,13 +743,23 @@ struct ApiServer::Impl {
     in.seekg(from);
     std::string text(static_cast<size_t>(std::min(max_bytes, size - from)), '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    // A slice that stops before the end keeps whole UTF-8 characters only,
-    // so the next slice starts at a character (bad bytes become U+FFFD).
-    if (from + static_cast<int64_t>(text.size()) < size) {
-      size_t cut = text.size();
-      size_t back = 0;
-      while (cut > 0 && back < 4 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) --cut, ++back;
-      if (cut > 0 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0xC0) text.resize(cut - 1);
+    // A slice keeps whole UTF-8 characters only, so the next slice starts at
+    // a character (bad bytes become U+FFFD). A max_bytes smaller than the
+    // first character gets that character whole, so paging moves on; a log
+    // still being written may end inside one, which waits for the next call.
+    if (!text.empty() && (from + static_cast<int64_t>(text.size()) < size || !finished)) {
+      size_t first_length = 0;
+      size_t keep = WholeCharacters(text, &first_length);
+      if (keep > 0) {
+        text.resize(keep);
+      } else if (from + static_cast<int64_t>(first_length) <= size) {
+        text.resize(first_length);
+        in.clear();
+        in.seekg(from);
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+      } else {
+        text.clear();
+      }
     }
     out["text"] = text;
     out["next_offset"] = from + static_cast<int64_t>(text.size());
@@ -983,7 +1009,8 @@ struct ApiServer::Impl {
     CTL_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots(lake, ident));
     Json items = Json::array();
     for (const auto& s : snapshots) {
-      items.push_back({{"snapshot_id", s.snapshot_id}, {"parent_id", s.parent_id},
+      // No parent is null, as in `ctlflow lakehouse snapshots --json`.
+      items.push_back({{"snapshot_id", s.snapshot_id}, {"parent_id", s.parent_id ? Json(s.parent_id) : Json()},
                        {"sequence_number", s.sequence_number}, {"timestamp_ms", s.timestamp_ms},
                        {"operation", s.operation}, {"summary", s.summary}, {"current", s.current}});
     }
@@ -1086,8 +1113,16 @@ Result<Principal> ApiServer::Impl::Authenticate(const httplib::Request& req) {
   }
   std::string session = CookieValue(req, kSessionCookie);
   if (!session.empty()) {
-    if (auto who = sessions.Find(session)) return *who;
-    return Status::NotFound("the session has expired; log in again");
+    std::optional<Principal> who = sessions.Find(session);
+    if (!who) return Status::NotFound("the session has expired; log in again");
+    // A session lasts no longer than its token, and follows the user's role.
+    CTL_ASSIGN_OR_RETURN(auto token, store.FindToken(who->token_hash));
+    if (!token) {
+      sessions.Remove(session);
+      return Status::NotFound("the token this session was opened with is revoked; log in again");
+    }
+    CTL_ASSIGN_OR_RETURN(who->role, ParseRole(token->second.role));
+    return *who;
   }
   return Status::NotFound("log in, or send Authorization: Bearer <token> (ctlflow token create)");
 }

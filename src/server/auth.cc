@@ -37,11 +37,12 @@ Result<std::string> NewApiToken() {
 
 std::string HashToken(const std::string& token) { return Sha256Hex(token); }
 
-Result<Principal> SessionTable::Create(const std::string& user, Role role) {
+Result<Principal> SessionTable::Create(const std::string& user, Role role, const std::string& token_hash) {
   Principal who;
   who.user = user;
   who.role = role;
   who.via_session = true;
+  who.token_hash = token_hash;
   CTL_ASSIGN_OR_RETURN(who.session_id, RandomHex(32));
   CTL_ASSIGN_OR_RETURN(who.csrf, RandomHex(16));
   auto now = std::chrono::steady_clock::now();

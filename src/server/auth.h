@@ -32,6 +32,7 @@ struct Principal {
   bool via_session = false;  // a browser: state changes need the CSRF token
   std::string csrf;          // the session's CSRF token
   std::string session_id;
+  std::string token_hash;    // of the token a session was opened with
 };
 
 // Login sessions, in this server's memory: a restart logs everyone out. A
@@ -40,7 +41,9 @@ class SessionTable {
  public:
   SessionTable(std::chrono::seconds idle, std::chrono::seconds absolute)
       : idle_(idle), absolute_(absolute) {}
-  Result<Principal> Create(const std::string& user, Role role);
+  // `token_hash` is the login token's: the server checks it on each use,
+  // so revoking the token (or changing the user's role) reaches the session.
+  Result<Principal> Create(const std::string& user, Role role, const std::string& token_hash = "");
   std::optional<Principal> Find(const std::string& session_id);
   void Remove(const std::string& session_id);
 
