@@ -83,9 +83,11 @@ async function logout() {
 }
 
 document.addEventListener('click', (ev) => {
+  // Attributes, not properties: an SVG link's href and target are objects.
   const a = ev.target.closest('a');
-  if (!a || a.target || a.hasAttribute('download') || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
-  const url = new URL(a.href, location.href);
+  const href = a?.getAttribute('href');
+  if (!href || a.getAttribute('target') || a.hasAttribute('download') || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+  const url = new URL(href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   ev.preventDefault();
   go(url.pathname + url.search);

@@ -69,8 +69,15 @@ export function renderGraph(plan, statuses = {}) {
       h('title', {}, n.node ? `${n.node.name}: prcs_typ ${n.node.prcs_typ}, prir ${n.node.prir}` +
         `${n.node.skipped ? ' (inactive)' : ''}${n.node.notes.length ? `\n${n.node.notes.join('\n')}` : ''}`
         : `process of stream ${n.external}`));
-    const link = n.external ? h('a', { href: `/streams/${enc(n.external)}/graph` }, box) : box;
-    svg.append(link);
+    svg.append(n.external ? svgLink(`/streams/${enc(n.external)}/graph`, box) : box);
   }
   return svg;
+}
+
+// h('a') makes an HTML link, which an SVG neither draws nor lets one click.
+function svgLink(href, child) {
+  const a = document.createElementNS('http://www.w3.org/2000/svg', 'a');
+  a.setAttribute('href', href);
+  a.append(child);
+  return a;
 }
