@@ -1,8 +1,10 @@
 // Subcommands that compile and run streams, and show what ran: dag, run,
 // log, runs, init.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
-
+#include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -37,7 +39,30 @@ Status CmdDag(const Home& home, const std::string& stream, const std::string& fo
 
 namespace {
 
-// A live one-line progress display on a terminal (stderr).
+// The newest line of a log file, with control characters made spaces so
+// that it cannot break the progress line ("" if there is none yet).
+std::string NewestLine(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<size_t>(in.gcount()));
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r' || tail.back() == ' ')) tail.pop_back();
+  size_t start = tail.find_last_of("\n\r");
+  std::string line = start == std::string::npos ? (from == 0 ? tail : "") : tail.substr(start + 1);
+  if (line.rfind("ctlflow: ", 0) == 0) line.erase(0, 9);
+  for (char& ch : line)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+  return line;
+}
+
+// A live one-line progress display on a terminal (stderr): the run's counts,
+// then the newest line a running attempt has logged (an ingest's rows and
+// bytes so far, a command's own output), else the last event.
 class ProgressLine {
  public:
   explicit ProgressLine(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO)) {}
@@ -57,8 +82,22 @@ class ProgressLine {
       line += ", " + std::to_string(p.failed) + " failed, " + std::to_string(p.upstream_failed) +
               " upstream failed";
     }
-    line += " | " + p.last_event;
-    if (line.size() > 150) line = line.substr(0, 147) + "...";
+    std::string detail = p.last_event;
+    for (const auto& [prcs_nm, path] : p.running_logs) {
+      std::string newest = NewestLine(path);
+      if (newest.empty()) continue;
+      detail = prcs_nm + ": " + newest;
+      break;
+    }
+    line += " | " + detail;
+    size_t width = 150;
+    winsize ws{};
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) width = ws.ws_col - 1;
+    if (line.size() > width) {
+      size_t cut = width - 3;
+      while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+      line = line.substr(0, cut) + "...";
+    }
     std::cerr << "\r\033[K" << line << std::flush;
     shown_ = true;
   }

@@ -116,8 +116,20 @@ bool RunEngine::IsActive(int64_t run_id) const { return runs_.count(run_id) > 0;
 
 void RunEngine::Report(ActiveRun& run, std::string event) {
   run.counts.last_event = std::move(event);
+  Publish(run);
+}
+
+void RunEngine::Publish(ActiveRun& run) {
+  if (!progress_) return;
   run.counts.elapsed_s = std::chrono::duration<double>(clock_.Now() - run.started).count();
-  if (progress_) progress_(run.counts);
+  run.counts.running_logs.clear();
+  if (!options_.remote) {
+    for (size_t i = 0; i < run.nodes.size(); ++i) {
+      if (run.nodes[i].state != NodeState::kRunning) continue;
+      run.counts.running_logs.emplace_back(run.plan->nodes()[i].name, LogPath(run, static_cast<int>(i)));
+    }
+  }
+  progress_(run.counts);
 }
 
 Status RunEngine::InsertAttempt(ActiveRun& run, int node, AttemptStatus status,
@@ -737,7 +749,6 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
     return finished;
   }
   const auto deadline = clock_.Now() + max_wait;
-  auto last_report = clock_.Now();
   std::deque<Completion> done;
   while (true) {
     // One iteration's state changes commit together (group commit).
@@ -789,12 +800,9 @@ Result<std::vector<RunSummary>> RunEngine::Poll(std::chrono::milliseconds max_wa
       cv_.wait_for(lock, wait, [this] { return !completions_.empty() || remote_wake_; });
       done.swap(completions_);
     }
-    if (progress_ && clock_.Now() - last_report >= std::chrono::milliseconds(500)) {
-      last_report = clock_.Now();
-      for (auto& [id, run] : runs_) {
-        run->counts.elapsed_s = std::chrono::duration<double>(clock_.Now() - run->started).count();
-        progress_(run->counts);
-      }
+    if (progress_ && clock_.Now() - last_progress_ >= std::chrono::milliseconds(500)) {
+      last_progress_ = clock_.Now();
+      for (auto& [id, run] : runs_) Publish(*run);
     }
   }
   // Completions taken but not applied yet go back for the next Poll.

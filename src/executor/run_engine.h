@@ -31,6 +31,7 @@
 #include <thread>
 #include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/cancel.h"
@@ -49,6 +50,10 @@ struct RunProgress {
   size_t running = 0, queued = 0, waiting = 0, retrying = 0;
   double elapsed_s = 0;
   std::string last_event;  // "PRCS_X succeeded", for the progress line
+  // The log files of the attempts running in this process (not those on
+  // remote workers) as (prcs_nm, path), so a terminal can show their newest
+  // line: an ingest's rows and bytes so far, a command's own output.
+  std::vector<std::pair<std::string, std::string>> running_logs;
 };
 
 struct RunSummary {
@@ -133,6 +138,7 @@ class RunEngine {
   // to the store in a few multi-row statements; Flush writes what is held.
   Status Flush();
   void Report(ActiveRun& run, std::string event);
+  void Publish(ActiveRun& run);  // the run's counts to progress_
 
   MetadataStore& store_;
   const ConnectionRegistry& connections_;
@@ -149,6 +155,7 @@ class RunEngine {
   bool recheck_waits_ = false;
   Clock::TimePoint last_cancel_check_{};
   Clock::TimePoint last_wait_check_{};
+  Clock::TimePoint last_progress_{};  // the periodic progress report, across Poll calls
   ProgressCallback progress_;
 
   std::mutex mu_;  // guards completions_

@@ -1,5 +1,10 @@
 #include "lakehouse/table_writer.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "iceberg/table.h"
 #include "lakehouse/row_codec.h"
 
@@ -44,19 +49,92 @@ std::optional<std::string> Bound(const ParquetColumn& c, const ColumnStats& s, b
   return std::nullopt;
 }
 
+// Encoding and compressing a batch (ParquetWriter::Write) runs on a thread
+// of its own while the caller parses and builds the next batch, so a long
+// ingest keeps two cores busy. At most one batch waits, so memory stays at
+// two batches. The consumer's first error stops it and is returned to the
+// caller by the next Push or by Close.
+class BatchPipeline {
+ public:
+  explicit BatchPipeline(std::function<Status(RecordBatch)> consume) : consume_(std::move(consume)) {}
+  BatchPipeline(const BatchPipeline&) = delete;
+  BatchPipeline& operator=(const BatchPipeline&) = delete;
+  ~BatchPipeline() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      waiting_.reset();
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Status Push(RecordBatch batch) {
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !waiting_ || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    waiting_ = std::move(batch);
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
+  // Waits until every pushed batch is consumed.
+  Status Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return error_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return waiting_.has_value() || closing_; });
+      if (!waiting_) return;
+      RecordBatch batch = std::move(*waiting_);
+      waiting_.reset();
+      cv_.notify_all();
+      lock.unlock();
+      Status st = consume_(std::move(batch));
+      lock.lock();
+      if (!st.ok()) {
+        error_ = st;
+        waiting_.reset();
+        cv_.notify_all();
+        return;
+      }
+    }
+  }
+
+  std::function<Status(RecordBatch)> consume_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<RecordBatch> waiting_;
+  bool closing_ = false;
+  Status error_;
+  std::thread thread_;
+};
+
 class IcebergTableWriter final : public TableWriter {
  public:
   IcebergTableWriter(Lakehouse* lake, IcebergTable table, ParquetSchema schema, TableWriterOptions options,
-                     nlohmann::json partition, std::string describe)
+                     nlohmann::json partition, std::string partition_name, std::string describe)
       : lake_(lake),
         table_(std::move(table)),
         schema_(std::move(schema)),
         options_(std::move(options)),
         partition_(std::move(partition)),
+        partition_name_(std::move(partition_name)),
         describe_(std::move(describe)),
         builder_(schema_) {}
 
   ~IcebergTableWriter() override {
+    pipeline_.reset();  // the encoder thread stops before its files go
     if (committed_) return;
     // Nothing references these files: remove them rather than leave orphans.
     writer_.reset();
@@ -75,6 +153,7 @@ class IcebergTableWriter final : public TableWriter {
 
   Result<int64_t> Finish() override {
     CTL_RETURN_IF_ERROR(Flush());
+    CTL_RETURN_IF_ERROR(pipeline_->Close());
     CTL_RETURN_IF_ERROR(CloseFile());
     return rows_;
   }
@@ -100,19 +179,30 @@ class IcebergTableWriter final : public TableWriter {
  private:
   Status Flush() {
     if (builder_.rows() == 0) return Status::Ok();
+    return pipeline_->Push(builder_.Take());
+  }
+
+  // On the pipeline's thread: everything below touches only its own state
+  // until Finish() has closed the pipeline.
+  Status Encode(const RecordBatch& batch) {
     if (writer_ == nullptr) CTL_RETURN_IF_ERROR(OpenFile());
-    RecordBatch batch = builder_.Take();
     CTL_RETURN_IF_ERROR(writer_->Write(batch));
     rows_ += batch.rows;
     file_rows_ += batch.rows;
-    if (sink_->Tell() >= options_.target_file_bytes) CTL_RETURN_IF_ERROR(CloseFile());
+    if (options_.progress && rows_ / kProgressRows != (rows_ - batch.rows) / kProgressRows) {
+      int64_t bytes = writer_->EstimatedBytes();
+      for (const auto& f : files_) bytes += f.file_size;
+      options_.progress(std::to_string(rows_) + " rows, " + std::to_string(bytes) + " bytes written so far (" +
+                        std::to_string(files_.size() + 1) + (files_.empty() ? " file" : " files") + ")");
+    }
+    if (writer_->EstimatedBytes() >= options_.target_file_bytes) CTL_RETURN_IF_ERROR(CloseFile());
     return Status::Ok();
   }
 
   Status OpenFile() {
     CTL_ASSIGN_OR_RETURN(std::string table_key, table_.KeyOf(table_.metadata().location));
     std::string folder = table_key + "/data/";
-    if (!partition_.is_null()) folder += options_.partition_column + "=" + options_.partition_value + "/";
+    if (!partition_.is_null()) folder += partition_name_ + "=" + options_.partition_value + "/";
     key_ = folder + NewUuid() + "-" + std::to_string(files_.size()) + ".parquet";
     CTL_ASSIGN_OR_RETURN(sink_, lake_->store->OpenWrite(key_));
     CTL_ASSIGN_OR_RETURN(writer_, ParquetWriter::Open(schema_, options_.parquet, sink_.get()));
@@ -155,14 +245,18 @@ class IcebergTableWriter final : public TableWriter {
   ParquetSchema schema_;
   TableWriterOptions options_;
   nlohmann::json partition_;  // null: unpartitioned, append
+  std::string partition_name_;  // the spec's field name: data_dt, data_dt_day
   std::string describe_;
   BatchBuilder builder_;
   std::unique_ptr<ByteSink> sink_;
   std::unique_ptr<ParquetWriter> writer_;
   std::string key_;
   std::vector<DataFile> files_;
+  static constexpr int64_t kProgressRows = 100000;  // a progress line each time rows_ passes a multiple
   int64_t rows_ = 0, file_rows_ = 0;
   bool committed_ = false;
+  std::unique_ptr<BatchPipeline> pipeline_ =
+      std::make_unique<BatchPipeline>([this](RecordBatch batch) { return Encode(batch); });
 };
 
 }  // namespace
@@ -186,7 +280,7 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(Lakehouse* lake, const Ta
     describe = shown + (added ? " (" + std::to_string(added) + " columns added)" : "");
   } else {
     std::vector<std::pair<std::string, std::string>> partition_by;
-    if (!options.partition_column.empty()) partition_by.emplace_back(options.partition_column, "identity");
+    if (!options.partition_column.empty()) partition_by.emplace_back(options.partition_column, options.partition_transform);
     CTL_ASSIGN_OR_RETURN(IcebergTable created,
                          IcebergTable::Create(lake->store.get(), lake->catalog.get(), ident, Lakehouse::TableKey(ident),
                                               fields, partition_by));
@@ -202,15 +296,18 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(Lakehouse* lake, const Ta
   }
 
   nlohmann::json partition;  // null: append to an unpartitioned table
+  std::string partition_name;
   if (!options.partition_column.empty()) {
     const PartitionSpec& spec = table->metadata().DefaultSpec();
     const IcebergField* source = schema.Find(options.partition_column);
     if (spec.fields.size() != 1 || source == nullptr || spec.fields[0].source_id != source->id ||
-        spec.fields[0].transform != "identity") {
-      return Status::Invalid(shown + " is not partitioned by identity(" + options.partition_column +
-                             "), so a run cannot replace its " + options.partition_column + "; its partition spec is " +
-                             SpecFieldsToJson(spec).dump());
+        (spec.fields[0].transform != "identity" && !(spec.fields[0].transform == "day" && source->type == "date"))) {
+      return Status::Invalid(shown + " is not partitioned by identity(" + options.partition_column + ") or day(" +
+                             options.partition_column + "), so a run cannot replace its " + options.partition_column +
+                             "; its partition spec is " + SpecFieldsToJson(spec).dump());
     }
+    partition_name = spec.fields[0].name;
+    // day(date) and identity(date) both hold days since 1970-01-01.
     if (source->type == "date") {
       CTL_ASSIGN_OR_RETURN(int64_t days, ParseIsoDate(options.partition_value));
       partition = days;
@@ -221,7 +318,8 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(Lakehouse* lake, const Ta
     }
   }
   return std::unique_ptr<TableWriter>(std::make_unique<IcebergTableWriter>(lake, std::move(*table), std::move(pq), options,
-                                                                           std::move(partition), describe));
+                                                                           std::move(partition), std::move(partition_name),
+                                                                           describe));
 }
 
 }  // namespace ctlflow

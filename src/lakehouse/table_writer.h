@@ -29,9 +29,12 @@ struct TableColumn {
 };
 
 struct TableWriterOptions {
-  // The partition: identity on this column, replaced by Commit(). Empty:
-  // unpartitioned, and Commit() appends.
+  // The partition: this column, replaced by Commit(). Empty: unpartitioned,
+  // and Commit() appends. A new table is partitioned by
+  // partition_transform(partition_column), "identity" or "day"; an existing
+  // table keeps its spec, which must be one of those on the column.
   std::string partition_column = "data_dt";
+  std::string partition_transform = "identity";
   std::string partition_value;  // "YYYY-MM-DD" for a date column
   int64_t target_file_bytes = 128LL << 20;
   ParquetWriterOptions parquet;

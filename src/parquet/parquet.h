@@ -99,6 +99,9 @@ class ParquetWriter {
   virtual Status Write(const RecordBatch& batch) = 0;
   // Flushes the last row group and writes the footer.
   virtual Result<ParquetFileSummary> Finish() = 0;
+  // The file's size so far: bytes written to the sink plus the row group
+  // still buffered, so a caller can roll files before a group is flushed.
+  virtual int64_t EstimatedBytes() const = 0;
 };
 
 class ParquetReader {

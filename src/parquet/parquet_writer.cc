@@ -458,6 +458,11 @@ class ParquetWriterImpl final : public ParquetWriter {
 
   Status Write(const RecordBatch& batch) override;
   Result<ParquetFileSummary> Finish() override;
+  int64_t EstimatedBytes() const override {
+    int64_t bytes = sink_->Tell() - base_;
+    for (const auto& c : columns_) bytes += c->BufferedBytes();
+    return bytes;
+  }
 
  private:
   Status Validate(const RecordBatch& batch) const;

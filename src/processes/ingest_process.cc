@@ -28,6 +28,7 @@ struct IngestOptions {
   char delimiter = ',';
   bool header = true;
   int64_t max_rejects = 0;
+  std::string partition;  // a new Iceberg table's transform of data_dt (identity when unset)
 };
 
 Result<IngestOptions> ParseOptions(const ProcessContext& ctx) {
@@ -71,10 +72,15 @@ Result<IngestOptions> ParseOptions(const ProcessContext& ctx) {
       o.reject_path = value;
     } else if (key == "lakehouse") {
       o.lakehouse = value;
+    } else if (key == "partition") {
+      if (value != "identity" && value != "day") {
+        return Status::Invalid("af_parm: partition must be identity or day (how a new Iceberg table is partitioned by data_dt), not '" + value + "'");
+      }
+      o.partition = value;
     } else {
       return Status::Invalid("af_parm: unknown key '" + key +
                              "'; known: schema, source, format, delimiter, header, quote, encoding, "
-                             "max_rejects, reject_path, lakehouse");
+                             "max_rejects, reject_path, lakehouse, partition");
     }
   }
   if (o.schema.empty()) return Status::Invalid("af_parm: schema=PATH (the JSON schema file) is required");
@@ -167,18 +173,37 @@ class Ingester {
     return opts_.encoding == "latin1" ? Latin1ToUtf8(s) : s;
   }
 
-  // Converts `raw` (nullopt = NULL) for every column and inserts, or rejects.
-  Status Row(int64_t line, const std::vector<std::optional<std::string>>& raw, const std::string& raw_text) {
+  // The record as it stood in the file: fields re-quoted where they were quoted.
+  std::string RecordText(const CsvRecord& rec) const {
+    std::string text;
+    for (size_t i = 0; i < rec.fields.size(); ++i) {
+      if (i) text += opts_.delimiter;
+      if (!rec.fields[i].quoted) {
+        text += rec.fields[i].text;
+        continue;
+      }
+      text += '"';
+      for (char c : rec.fields[i].text) text += c == '"' ? std::string("\"\"") : std::string(1, c);
+      text += '"';
+    }
+    return text;
+  }
+
+  // Converts `raw` (nullopt = NULL) for every column and inserts, or
+  // rejects; raw_text() gives the line as the reject file shows it, built
+  // only for a rejected row.
+  template <typename RawText>
+  Status Row(int64_t line, const std::vector<std::optional<std::string>>& raw, const RawText& raw_text) {
     values_.clear();
     for (size_t i = 0; i < schema_.columns.size(); ++i) {
       const IngestColumn& c = schema_.columns[i];
       if (!raw[i] || (raw[i]->empty() && c.type != IngestType::kString)) {
-        if (!c.nullable) return rejects_.Add(file_, line, "column " + c.name + ": null in a non-null column", raw_text);
+        if (!c.nullable) return rejects_.Add(file_, line, "column " + c.name + ": null in a non-null column", raw_text());
         values_.emplace_back();
         continue;
       }
       auto v = ConvertField(c, *raw[i]);
-      if (!v.ok()) return rejects_.Add(file_, line, "column " + c.name + ": " + v.status().message(), raw_text);
+      if (!v.ok()) return rejects_.Add(file_, line, "column " + c.name + ": " + v.status().message(), raw_text());
       values_.push_back(std::move(*v));
     }
     values_.emplace_back(ctx_.data_dt);
@@ -208,6 +233,7 @@ class Ingester {
     size_t expected = schema_.columns.size();
     bool first = true;
     std::vector<std::optional<std::string>> raw(schema_.columns.size());
+    const bool latin1 = opts_.encoding == "latin1";
     while (true) {
       auto more = reader.Next(&rec);
       if (!more.ok()) {
@@ -215,18 +241,7 @@ class Ingester {
         return Status::Invalid(more.status().message() + " (the rest of " + path + " cannot be read)");
       }
       if (!*more) break;
-      std::string raw_text;
-      for (size_t i = 0; i < rec.fields.size(); ++i) {
-        if (i) raw_text += opts_.delimiter;
-        if (!rec.fields[i].quoted) {
-          raw_text += rec.fields[i].text;
-          continue;
-        }
-        raw_text += '"';
-        for (char c : rec.fields[i].text) raw_text += c == '"' ? std::string("\"\"") : std::string(1, c);
-        raw_text += '"';
-      }
-      raw_text = Text(raw_text);
+      auto raw_text = [&] { return Text(RecordText(rec)); };
       if (first && opts_.header) {
         first = false;
         expected = rec.fields.size();
@@ -256,13 +271,14 @@ class Ingester {
         CTL_RETURN_IF_ERROR(rejects_.Add(file_, rec.line,
                                          "expected " + std::to_string(expected) + " fields, found " +
                                              std::to_string(rec.fields.size()),
-                                         raw_text));
+                                         raw_text()));
         continue;
       }
       for (size_t i = 0; i < map.size(); ++i) {
         const CsvField& f = rec.fields[map[i]];
         if (f.text.empty() && !f.quoted) raw[i].reset();
-        else raw[i] = Text(f.text);
+        else if (latin1) raw[i] = Latin1ToUtf8(f.text);
+        else raw[i] = f.text;
       }
       CTL_RETURN_IF_ERROR(Row(rec.line, raw, raw_text));
     }
@@ -318,7 +334,7 @@ class Ingester {
         }
       }
       if (bad) continue;
-      CTL_RETURN_IF_ERROR(Row(number, raw, line));
+      CTL_RETURN_IF_ERROR(Row(number, raw, [&] { return line; }));
     }
     return Status::Ok();
   }
@@ -505,6 +521,7 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
     TableWriterOptions options;
     options.partition_column = "data_dt";
     options.partition_value = ctx.data_dt;
+    if (!opts->partition.empty()) options.partition_transform = opts->partition;
     options.progress = [&ctx](const std::string& line) { AppendLogLine(ctx.log_path, line); };
     auto writer = TableWriter::Open(&*lake, {p.tgt_schm_nm, p.tgt_tbl}, columns, options);
     if (!writer.ok()) return fail(target_name + ": " + writer.status().message());
@@ -529,6 +546,10 @@ ProcessOutcome RunIngestProcess(const ProcessContext& ctx) {
     return out;
   }
 
+  if (!opts->partition.empty()) {
+    return fail("af_parm: partition= applies to an Iceberg target only; " + p.conn_nm +
+                " is a warehouse, whose staging table is replaced per data_dt by a DELETE");
+  }
   auto conn = ctx.connections->Open(p.conn_nm);
   if (!conn.ok()) return fail("conn_nm: " + conn.status().message());
   WarehouseConnection& wh = **conn;

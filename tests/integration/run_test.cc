@@ -1,6 +1,8 @@
 // Local runs of the real binary: ordering, parallelism, failure propagation,
 // retries, log rows, process types 2 and 3, and the seed's example.
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +27,33 @@ std::string ShProcess(const std::string& name, int prir, const std::string& scri
                       const std::string& more = "") {
   return "  - {prcs_nm: " + name + ", prcs_grp: G, prir: " + std::to_string(prir) +
          ", prcs_typ: 3, af_path_nm: /bin/sh, af_parm: \"" + script_path + "\"" + more + "}\n";
+}
+
+// Runs ctlflow under a pseudo-terminal, as a user at a shell would, and
+// returns everything it showed there (stdout and stderr together).
+std::string RunOnTerminal(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::vector<std::string> words{CTLFLOW_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  winsize size{};
+  size.ws_col = 200;
+  size.ws_row = 40;
+  int terminal = -1;
+  pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (pid < 0) return "forkpty failed";
+  std::string shown;
+  char buf[4096];
+  for (ssize_t n; (n = read(terminal, buf, sizeof buf)) > 0;) shown.append(buf, static_cast<size_t>(n));
+  close(terminal);  // read ends with EIO once the child has exited
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return shown;
 }
 
 TEST_F(CtlflowTest, EqualPriorityRunsInParallelAndHigherPriorityWaits) {
@@ -315,6 +344,25 @@ TEST_F(CtlflowTest, HomeComesFromEnvironmentWhenNoFlag) {
   // --home wins over the environment.
   ASSERT_EQ(Ctl({"init"}, "", {{"CTLFLOW_HOME", other}}).exit_code, 0);
   EXPECT_TRUE(fs::exists(home_ + "/cntl_af.db"));
+}
+
+// On a terminal the run shows a live line with the newest line a running
+// attempt has logged (an ingest's rows so far, a command's own output);
+// piped, it prints no progress line, only the attempts and the summary.
+TEST_F(CtlflowTest, RunShowsTheNewestLogLineOfARunningAttemptOnATerminal) {
+  std::string script = WriteFile("slow.sh", "echo 'halfway there: 512 rows'\nsleep 2\necho done\n");
+  ASSERT_EQ(Ctl({"apply", WriteFile("cfg.yaml", StreamYaml(ShProcess("P1", 1, script)))}).exit_code, 0);
+  std::string shown = RunOnTerminal({"--home", home_, "run", "S", "--date", "2024-01-01"});
+  EXPECT_NE(shown.find("S 2024-01-01 run 1 ["), std::string::npos) << shown;
+  EXPECT_NE(shown.find("0/1 done, 1 running | P1: halfway there: 512 rows"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\033[K"), std::string::npos) << shown;  // the line is redrawn in place
+  EXPECT_NE(shown.find("run 1 of S for 2024-01-01: success"), std::string::npos) << shown;
+
+  CliResult piped = Ctl({"run", "S", "--date", "2024-01-02"});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err.find("running |"), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
+  EXPECT_NE(piped.out.find("run 2 of S for 2024-01-02: success"), std::string::npos) << piped.out;
 }
 
 }  // namespace

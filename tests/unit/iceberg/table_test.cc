@@ -110,13 +110,46 @@ TEST_F(IcebergTableTest, RacingWritersNeverLoseASnapshot) {
   EXPECT_EQ(Records(t), 20);
 }
 
+// A catalog that lets the new metadata file be written, then fails to
+// record it, as a database that goes away mid-commit would.
+class CatalogThatFailsCommits final : public IcebergCatalog {
+ public:
+  explicit CatalogThatFailsCommits(IcebergCatalog* inner) : inner_(inner) {}
+  const std::string& CatalogName() const override { return inner_->CatalogName(); }
+  Result<std::optional<CatalogEntry>> Load(const TableIdent& ident) override { return inner_->Load(ident); }
+  Result<std::vector<CatalogEntry>> List() override { return inner_->List(); }
+  Status Create(const TableIdent& ident, const std::string& location) override { return inner_->Create(ident, location); }
+  Status Commit(const TableIdent&, const std::string&, const std::function<Result<std::string>()>& write) override {
+    CTL_RETURN_IF_ERROR(write().status());
+    return Status::Io("the catalog's database went away");
+  }
+  Status Drop(const TableIdent& ident) override { return inner_->Drop(ident); }
+
+ private:
+  IcebergCatalog* inner_;
+};
+
 TEST_F(IcebergTableTest, AFailedCommitLeavesThePreviousSnapshotAndExpireFindsOrphans) {
   IcebergTable t = Load();
   ASSERT_TRUE(t.Append({File("a.parquet", 100, 5)}).ok());
   const std::string before = t.metadata_location();
-  File("orphan.parquet", 100, 5);  // written, never committed
+  {
+    CatalogThatFailsCommits failing(&catalog_);
+    auto cut = IcebergTable::Load(store_.get(), &failing, ident_);
+    ASSERT_TRUE(cut.ok()) << cut.status().message();
+    auto r = cut->Append({File("orphan.parquet", 100, 5)});  // the data file stays, never committed
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("went away"), std::string::npos) << r.status().message();
+  }
   IcebergTable fresh = Load();
   EXPECT_EQ(fresh.metadata_location(), before);
+  EXPECT_EQ(Records(fresh), 5);
+  // The failed attempt's manifests and metadata file were removed; only v1 and v2 remain.
+  auto metadata = store_->List("staging/T/metadata/");
+  ASSERT_TRUE(metadata.ok());
+  int json_files = 0;
+  for (const auto& o : metadata->objects) json_files += o.key.find(".metadata.json") != std::string::npos;
+  EXPECT_EQ(json_files, 2);
   ASSERT_TRUE(t.Append({File("b.parquet", 100, 5)}).ok());
   ASSERT_TRUE(t.OverwritePartition(100, {File("c.parquet", 100, 1)}).ok());
   auto dry = t.Expire(INT64_MAX, 1, true, false);
@@ -139,6 +172,24 @@ TEST_F(IcebergTableTest, NewestMetadataIsFoundInTheFolderAndAMissingManifestIsNa
   ASSERT_TRUE(found.ok()) << found.status().message();
   EXPECT_EQ(found->key, "staging/T/metadata/v2.metadata.json");
   EXPECT_EQ(*FindTables(store_.get(), ""), std::vector<std::string>{"staging/T"});
+  // A manifest gone from under the list: the error names the manifest.
+  auto objects = store_->List("staging/T/metadata/");
+  ASSERT_TRUE(objects.ok());
+  std::string manifest;
+  for (const auto& o : objects->objects) {
+    const std::string name = o.key.substr(o.key.rfind('/') + 1);
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".avro") == 0 && name.rfind("snap-", 0) != 0) manifest = o.key;
+  }
+  ASSERT_FALSE(manifest.empty());
+  const std::string saved = *store_->Get(manifest);
+  ASSERT_TRUE(store_->Delete(manifest).ok());
+  auto no_manifest = t.LiveFiles();
+  ASSERT_FALSE(no_manifest.ok());
+  EXPECT_NE(no_manifest.status().message().find(manifest.substr(manifest.rfind('/') + 1)), std::string::npos)
+      << no_manifest.status().message();
+  ASSERT_TRUE(store_->Put(manifest, saved).ok());
+  ASSERT_TRUE(t.LiveFiles().ok());
+
   auto list = t.metadata().CurrentSnapshot()->manifest_list;
   ASSERT_TRUE(store_->Delete(*t.KeyOf(list)).ok());
   auto broken = t.LiveFiles();
