@@ -229,6 +229,15 @@ int main(int argc, char** argv) {
   lake_expire->add_flag("--dry-run", expire_options.dry_run, "report, delete nothing");
   lake_expire->add_flag("--delete-orphans", expire_options.delete_orphans,
                         "also delete files no metadata references (left by interrupted commits)");
+  std::string lake_data_dt;
+  bool lake_dry_run = false;
+  auto* lake_delete = lake->add_subcommand(
+      "delete-partition", "delete one data_dt's rows as a new snapshot (the files stay for time travel until expire)");
+  lake_delete->add_option("table", lake_table, "NAMESPACE.TABLE, partitioned by data_dt")->required();
+  lake_delete->add_option("--data-dt", lake_data_dt, "the date whose rows go, YYYY-MM-DD")->required();
+  conn_option(lake_delete);
+  lake_delete->add_flag("--dry-run", lake_dry_run, "say which files and rows would go, commit nothing");
+  lake_delete->add_flag("--json", lake_json);
 
   ServerCliOptions server_options;
   int server_workers = 0;
@@ -355,6 +364,9 @@ int main(int argc, char** argv) {
       expire_options.older_than_ms = *older;
       status = CmdLakehouseExpire(*home, lake_conn, lake_table, expire_options);
     }
+  }
+  else if (*lake_delete) {
+    status = CmdLakehouseDeletePartition(*home, lake_conn, lake_table, lake_data_dt, lake_dry_run, lake_json);
   }
 
   if (!status.ok()) {

@@ -117,5 +117,10 @@ Status CmdLakehouseScan(const Home& home, const std::string& conn, const std::st
 Result<int64_t> ParseOlderThan(const std::string& text);
 Status CmdLakehouseExpire(const Home& home, const std::string& conn, const std::string& table,
                           const ExpireOptions& options);
+// Removes one data_dt's files from the table as a new snapshot (or, with
+// dry_run, says which it would remove); a date with no rows succeeds and
+// commits nothing.
+Status CmdLakehouseDeletePartition(const Home& home, const std::string& conn, const std::string& table,
+                                   const std::string& data_dt, bool dry_run, bool json);
 
 }  // namespace ctlflow

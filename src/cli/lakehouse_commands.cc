@@ -1,6 +1,7 @@
-// `ctlflow lakehouse tables|describe|snapshots|register|scan|expire`: the
-// Iceberg tables of a lakehouse connection, as its catalog in the metadata
-// store knows them, and the recovery of tables that sit in a bucket.
+// `ctlflow lakehouse tables|describe|snapshots|register|scan|expire|
+// delete-partition`: the Iceberg tables of a lakehouse connection, as its
+// catalog in the metadata store knows them, the recovery of tables that sit
+// in a bucket, and their upkeep.
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
@@ -10,6 +11,7 @@
 #include "cli/output.h"
 #include "lakehouse/row_codec.h"
 #include "lakehouse/table_admin.h"
+#include "ops/operations.h"
 #include "warehouse/warehouse.h"
 
 namespace ctlflow {
@@ -208,6 +210,51 @@ Status CmdLakehouseExpire(const Home& home, const std::string& conn, const std::
                 << (e.orphans_deleted ? ", deleted" : "; delete them with --delete-orphans") << ":\n";
       for (const auto& f : e.orphan_files) std::cout << "  " << f << "\n";
     }
+    return Status::Ok();
+  });
+}
+
+Status CmdLakehouseDeletePartition(const Home& home, const std::string& conn, const std::string& table,
+                                   const std::string& data_dt, bool dry_run, bool json) {
+  CTL_ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(table, "table"));
+  CTL_RETURN_IF_ERROR(CheckDate(data_dt, "--data-dt"));
+  return WithLakehouse(home, conn, [&](Lakehouse& lake) -> Status {
+    CTL_ASSIGN_OR_RETURN(DeletePartitionOutcome d, DeleteDataDt(lake, ident, data_dt, dry_run));
+    if (json) {
+      std::cout << DeletePartitionJson(d).dump(2) << "\n";
+      return Status::Ok();
+    }
+    const std::string name = ident.ToString();
+    if (d.files.empty()) {
+      // Not an error: the table already is as asked, so a re-run of the
+      // same delete (or one over many tables) succeeds. The dates it does
+      // have show a mistyped date at once.
+      std::cout << name << " has no rows for data_dt " << data_dt << "; nothing deleted, no snapshot committed\n";
+      if (d.dates.empty()) {
+        std::cout << "  the table has no rows at all\n";
+      } else if (d.dates.size() <= 10) {
+        std::cout << "  its dates:";
+        for (const auto& date : d.dates) std::cout << " " << date;
+        std::cout << "\n";
+      } else {
+        std::cout << "  its dates: " << d.dates.size() << " from " << d.dates.front() << " to " << d.dates.back() << "\n";
+      }
+      return Status::Ok();
+    }
+    const std::string files = std::to_string(d.files.size()) + " file" + (d.files.size() == 1 ? "" : "s");
+    const std::string what = std::to_string(d.records) + " record" + (d.records == 1 ? "" : "s") + " in " + files +
+                             " (" + std::to_string(d.bytes) + " bytes)";
+    if (dry_run) {
+      std::cout << name << ": would delete data_dt " << data_dt << ": " << what << " from snapshot "
+                << d.previous_snapshot_id << "; dry run, nothing committed\n";
+      for (const auto& f : d.files) std::cout << "  would remove " << f << "\n";
+      return Status::Ok();
+    }
+    std::cout << name << ": deleted data_dt " << data_dt << ": " << what << "; snapshot " << d.snapshot_id
+              << " (was " << d.previous_snapshot_id << ")\n";
+    for (const auto& f : d.files) std::cout << "  removed " << f << "\n";
+    std::cout << "The files stay for time travel (ctlflow lakehouse describe " << name << " --snapshot "
+              << d.previous_snapshot_id << ") until `ctlflow lakehouse expire` deletes them.\n";
     return Status::Ok();
   });
 }

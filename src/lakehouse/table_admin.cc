@@ -1,8 +1,12 @@
 #include "lakehouse/table_admin.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
 
+#include "common/civil_date.h"
 #include "iceberg/table.h"
+#include "lakehouse/row_codec.h"
 
 namespace ctlflow {
 
@@ -39,6 +43,35 @@ Result<std::string> KeyBelowRoot(Lakehouse& lake, const std::string& url) {
   }
   if (u.find("://") == std::string::npos && !u.empty() && u[0] != '/') return u;  // already relative
   return Status::Invalid(url + " is not inside lakehouse " + lake.name + " (" + root + ")");
+}
+
+// "identity(data_dt)", ... for each field of the table's partition spec.
+std::string DescribeSpec(const TableMetadata& m) {
+  std::string out;
+  for (const auto& p : m.DefaultSpec().fields) {
+    const IcebergField* source = m.CurrentSchema().FindId(p.source_id);
+    out += (out.empty() ? "" : ", ") + p.transform + "(" + (source ? source->name : std::to_string(p.source_id)) + ")";
+  }
+  return out;
+}
+
+// A data_dt partition value as a date: days since 1970 (a date column, or
+// day()) or the text of a string column.
+std::string DataDtText(const nlohmann::json& value) {
+  if (value.is_number_integer()) {
+    int64_t y = 0;
+    unsigned m = 0, d = 0;
+    CivilFromDays(value.get<int64_t>(), &y, &m, &d);
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+    return buf;
+  }
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+bool InPartition(const DataFile& f, const nlohmann::json& value) {
+  return !f.partition.empty() && f.partition[0] == value;
 }
 
 }  // namespace
@@ -182,6 +215,84 @@ Result<ExpireOutcome> ExpireTable(Lakehouse& lake, const TableIdent& ident, cons
   for (const auto& k : r.orphan_files) out.orphan_files.push_back(lake.store->Url(k));
   out.orphans_deleted = r.orphans_deleted;
   return out;
+}
+
+Result<DeletePartitionOutcome> DeleteDataDt(Lakehouse& lake, const TableIdent& ident, const std::string& data_dt,
+                                            bool dry_run) {
+  auto days = ParseIsoDate(data_dt);
+  if (!days.ok()) return Status::Invalid("data_dt '" + data_dt + "' is not a date; expected YYYY-MM-DD, e.g. 2024-11-16");
+  CTL_ASSIGN_OR_RETURN(IcebergTable table, LoadTable(lake, ident));
+  const TableMetadata& m = table.metadata();
+  const std::vector<PartitionField>& spec = m.DefaultSpec().fields;
+  const IcebergField* source = spec.size() == 1 ? m.CurrentSchema().FindId(spec[0].source_id) : nullptr;
+  // What the table writer partitions by (identity or day of a date column),
+  // and a string data_dt column as other writers may make it.
+  const bool by_data_dt =
+      source != nullptr && source->name == "data_dt" &&
+      ((spec[0].transform == "identity" && (source->type == "date" || source->type == "string")) ||
+       (spec[0].transform == "day" && source->type == "date"));
+  if (!by_data_dt) {
+    const std::string have = DescribeSpec(m);
+    return Status::Invalid(ident.ToString() + " is not partitioned by data_dt (its partition spec is " +
+                           (have.empty() ? std::string("empty: the table is unpartitioned") : have) +
+                           "), so it has no data_dt partition to delete");
+  }
+  const nlohmann::json value = source->type == "string" ? nlohmann::json(data_dt) : nlohmann::json(*days);
+
+  DeletePartitionOutcome out;
+  out.ident = ident;
+  out.data_dt = data_dt;
+  out.partition = DescribeSpec(m);
+  out.dry_run = dry_run;
+  if (const Snapshot* current = m.CurrentSnapshot()) out.previous_snapshot_id = current->snapshot_id;
+  CTL_ASSIGN_OR_RETURN(auto live, table.LiveFiles());
+  std::set<std::string> dates;
+  std::vector<DataFile> matching;
+  for (auto& f : live) {
+    if (InPartition(f, value)) matching.push_back(std::move(f));
+    else if (!f.partition.empty()) dates.insert(DataDtText(f.partition[0]));
+  }
+  out.dates.assign(dates.begin(), dates.end());
+
+  if (!matching.empty() && !dry_run) {
+    CTL_ASSIGN_OR_RETURN(CommitResult commit, table.DeletePartition(value));
+    out.snapshot_id = commit.snapshot_id;
+    // Another writer may have committed first (the delete was re-applied on
+    // top of it): report what the committed snapshot removed from its parent.
+    const Snapshot* committed = table.metadata().FindSnapshot(commit.snapshot_id);
+    const int64_t parent = committed && committed->parent_id ? *committed->parent_id : 0;
+    if (parent != out.previous_snapshot_id) {
+      out.previous_snapshot_id = parent;
+      matching.clear();
+      if (parent != 0) {
+        CTL_ASSIGN_OR_RETURN(auto before, table.LiveFiles(parent));
+        for (auto& f : before) {
+          if (InPartition(f, value)) matching.push_back(std::move(f));
+        }
+      }
+    }
+  }
+  for (const auto& f : matching) {
+    out.files.push_back(f.path);
+    out.records += f.record_count;
+    out.bytes += f.file_size;
+  }
+  return out;
+}
+
+nlohmann::ordered_json DeletePartitionJson(const DeletePartitionOutcome& o) {
+  auto id_or_null = [](int64_t id) { return id ? nlohmann::ordered_json(id) : nlohmann::ordered_json(); };
+  return {{"table", o.ident.ToString()},
+          {"data_dt", o.data_dt},
+          {"partition", o.partition},
+          {"dry_run", o.dry_run},
+          {"committed", o.snapshot_id != 0},
+          {"snapshot_id", id_or_null(o.snapshot_id)},
+          {"previous_snapshot_id", id_or_null(o.previous_snapshot_id)},
+          {"records", o.records},
+          {"bytes", o.bytes},
+          {"files", o.files},
+          {"dates", o.dates}};
 }
 
 }  // namespace ctlflow

@@ -1,9 +1,11 @@
-// Table administration for `ctlflow lakehouse`: what the catalog holds,
-// recovering tables that sit in a bucket from their newest metadata file,
-// and expiring old snapshots. Each returns data; the CLI prints it.
+// Table administration for `ctlflow lakehouse` and the server's lakehouse
+// routes: what the catalog holds, recovering tables that sit in a bucket
+// from their newest metadata file, deleting one data_dt's rows, and
+// expiring old snapshots. Each returns data; the CLI and the API print it.
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,5 +85,33 @@ struct ExpireOutcome {
   bool orphans_deleted = false;
 };
 Result<ExpireOutcome> ExpireTable(Lakehouse& lake, const TableIdent& ident, const ExpireOptions& options);
+
+struct DeletePartitionOutcome {
+  TableIdent ident;
+  std::string data_dt;
+  std::string partition;  // the spec it went by: "identity(data_dt)" or "day(data_dt)"
+  bool dry_run = false;
+  // The data files that held the date (or would be removed, on a dry run),
+  // as absolute URLs, with their totals. Empty: the date has no rows.
+  std::vector<std::string> files;
+  int64_t records = 0, bytes = 0;
+  // The snapshot the delete started from and the one it committed (0: none
+  // committed, on a dry run or when the date has no rows).
+  int64_t previous_snapshot_id = 0, snapshot_id = 0;
+  // The dates that have rows now (after the delete), oldest first, so a
+  // date that matched nothing can be told apart from a typo.
+  std::vector<std::string> dates;
+};
+// Removes every data file of one data_dt from a table partitioned by
+// identity(data_dt) or day(data_dt), as one new snapshot (operation
+// "delete"); the files stay for time travel until ExpireTable deletes
+// them. A date with no rows commits nothing. Invalid for a date that is
+// not YYYY-MM-DD or a table partitioned otherwise; NotFound for a table
+// the catalog does not hold.
+Result<DeletePartitionOutcome> DeleteDataDt(Lakehouse& lake, const TableIdent& ident, const std::string& data_dt,
+                                            bool dry_run);
+// The outcome as `ctlflow lakehouse delete-partition --json` prints it and
+// the API returns it, so the two never drift apart.
+nlohmann::ordered_json DeletePartitionJson(const DeletePartitionOutcome& outcome);
 
 }  // namespace ctlflow

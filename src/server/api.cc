@@ -1016,6 +1016,23 @@ struct ApiServer::Impl {
     }
     return Reply{200, Json{{"table", ident.ToString()}, {"items", items}}};
   }
+  // As `ctlflow lakehouse delete-partition --json`; a date with no rows is
+  // 200 with committed false, as the CLI's exit 0.
+  Result<Reply> LakehouseDeletePartition(Call& c) {
+    Fields f(c.body);
+    CTL_ASSIGN_OR_RETURN(std::string data_dt, f.Text("data_dt", true));
+    CTL_ASSIGN_OR_RETURN(bool dry_run, f.Bool("dry_run", false));
+    CTL_RETURN_IF_ERROR(f.Done());
+    CTL_RETURN_IF_ERROR(CheckDate(data_dt, "field 'data_dt'"));
+    CTL_ASSIGN_OR_RETURN(TableIdent ident, ParseTableIdent(c.path[0], "table"));
+    CTL_ASSIGN_OR_RETURN(Lakehouse lake, OpenLake(c));
+    CTL_ASSIGN_OR_RETURN(DeletePartitionOutcome outcome, DeleteDataDt(lake, ident, data_dt, dry_run));
+    Reply r{200, DeletePartitionJson(outcome)};
+    r.audit_target = lake.name + ":" + ident.ToString() + " data_dt " + data_dt +
+                     (dry_run ? " (dry run)" : outcome.snapshot_id ? " snapshot " + std::to_string(outcome.snapshot_id)
+                                                                   : " (no rows)");
+    return r;
+  }
 
   // Audit ----------------------------------------------------------------------------
   Result<Reply> ListAuditHandler(Call& c) {
@@ -1083,6 +1100,8 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
         {"GET", "/api/v1/lakehouse/tables", V, false, "Iceberg tables of a lakehouse", &I::LakehouseTables},
         {"GET", "/api/v1/lakehouse/tables/{table}/snapshots", V, false, "Snapshots of an Iceberg table",
          &I::LakehouseSnapshots},
+        {"POST", "/api/v1/lakehouse/tables/{table}/delete-partition", A, true,
+         "Delete one data_dt's rows as a new snapshot (dry_run previews)", &I::LakehouseDeletePartition},
         {"GET", "/api/v1/audit", A, false, "The audit trail, newest first", &I::ListAuditHandler},
     };
     std::vector<Route> out;

@@ -415,6 +415,7 @@ TEST_F(ServerTest, EveryRouteNeedsTheRoleTheWrittenPolicySays) {
       {"POST", "/api/v1/connections/{conn}/test", "operator"},
       {"GET", "/api/v1/lakehouse/tables", "viewer"},
       {"GET", "/api/v1/lakehouse/tables/{table}/snapshots", "viewer"},
+      {"POST", "/api/v1/lakehouse/tables/{table}/delete-partition", "admin"},
       {"GET", "/api/v1/audit", "admin"},
   };
   std::set<std::string> written, documented;
@@ -461,7 +462,7 @@ TEST_F(ServerTest, EveryRouteNeedsTheRoleTheWrittenPolicySays) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 32 * 3);
+  EXPECT_EQ(checked, 33 * 3);
 }
 
 TEST_F(ServerTest, SecureCookieFlagMarksTheSessionCookieSecure) {
@@ -840,6 +841,87 @@ TEST_F(ServerTest, LakehouseTablesAndSnapshotsAreThoseTheCliShows) {
   Reply no_conn = Call("GET", "/api/v1/lakehouse/tables?conn=nowhere", "viewer");
   EXPECT_EQ(no_conn.status, 404) << no_conn.body;
   EXPECT_NE(no_conn.body.find("nowhere"), std::string::npos) << no_conn.body;
+}
+
+// The route behind `ctlflow lakehouse delete-partition`: admins only (it
+// destroys data), bad input named by field, the same outcome as the CLI's
+// --json, and audited.
+TEST_F(ServerTest, LakehouseDeletePartitionRemovesOneDateLikeTheCliAndIsAudited) {
+  WriteFile(home_ + "/lakehouse/schema/cities.json",
+            R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "city", "type": "string"}]})");
+  WriteFile(home_ + "/lakehouse/raw/cities.csv", "id,city\n1,Oslo\n2,Lima\n3,Pune\n");
+  ASSERT_EQ(Ctl({"apply", WriteFile("l.yaml", "cntl_cfg_strem:\n  - {strem_nm: L}\n"
+                                              "cntl_cfg_prcs_grp:\n  - {prcs_grp: LG, strem_nm: L}\n"
+                                              "cntl_cfg_prcs:\n  - {prcs_nm: ING, prcs_grp: LG, prir: 1, prcs_typ: 4,"
+                                              " conn_nm: lakehouse, tgt_schm_nm: staging, tgt_tbl: cities,"
+                                              " af_parm: 'schema=schema/cities.json source=raw/cities.csv'}\n")})
+                .exit_code,
+            0);
+  for (const char* date : {"2024-05-01", "2024-05-02"}) ASSERT_EQ(Ctl({"run", "L", "--date", date}).exit_code, 0);
+  const std::string path = "/api/v1/lakehouse/tables/staging.cities/delete-partition";
+  auto snapshots = [&] { return Call("GET", "/api/v1/lakehouse/tables/staging.cities/snapshots", "viewer").json["items"]; };
+  const nlohmann::json before = snapshots();
+  ASSERT_EQ(before.size(), 2u);
+
+  EXPECT_EQ(Call("POST", path, "operator", R"({"data_dt":"2024-05-01"})").status, 403);
+  Reply bad_date = Call("POST", path, "admin", R"({"data_dt":"2024-05-32"})");
+  EXPECT_EQ(bad_date.status, 400) << bad_date.body;
+  EXPECT_EQ(bad_date.json["error"]["field"], "data_dt") << bad_date.body;
+  Reply missing = Call("POST", path, "admin", R"({"dry_run":true})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.json["error"]["message"], "field 'data_dt' is required") << missing.body;
+  Reply bad_flag = Call("POST", path, "admin", R"({"data_dt":"2024-05-01","dry_run":"yes"})");
+  EXPECT_EQ(bad_flag.json["error"]["field"], "dry_run") << bad_flag.body;
+  Reply unknown = Call("POST", path, "admin", R"({"data_dt":"2024-05-01","date":"2024-05-01"})");
+  EXPECT_EQ(unknown.json["error"]["field"], "date") << unknown.body;
+  Reply no_table = Call("POST", "/api/v1/lakehouse/tables/staging.nothing/delete-partition", "admin",
+                        R"({"data_dt":"2024-05-01"})");
+  EXPECT_EQ(no_table.status, 404);
+  EXPECT_NE(no_table.body.find("staging.nothing"), std::string::npos) << no_table.body;
+
+  Reply dry = Call("POST", path, "admin", R"({"data_dt":"2024-05-01","dry_run":true})");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.json["committed"], false);
+  EXPECT_EQ(dry.json["records"], 3);
+  EXPECT_EQ(dry.json["files"].size(), 1u);
+  EXPECT_EQ(snapshots().size(), 2u);
+
+  Reply done = Call("POST", path, "admin", R"({"data_dt":"2024-05-01"})");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json["table"], "staging.cities");
+  EXPECT_EQ(done.json["committed"], true);
+  EXPECT_EQ(done.json["records"], 3);
+  EXPECT_EQ(done.json["files"], dry.json["files"]);
+  EXPECT_EQ(done.json["previous_snapshot_id"], before[1]["snapshot_id"]);
+  EXPECT_EQ(done.json["dates"], nlohmann::json::array({"2024-05-02"}));
+  const nlohmann::json after = snapshots();
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[2]["snapshot_id"], done.json["snapshot_id"]);
+  EXPECT_EQ(after[2]["operation"], "delete");
+  EXPECT_EQ(Call("GET", "/api/v1/lakehouse/tables", "viewer").json["items"][0]["records"], 3);
+
+  // The same request again finds nothing, as the CLI's --json says.
+  Reply again = Call("POST", path, "admin", R"({"data_dt":"2024-05-01"})");
+  ASSERT_EQ(again.status, 200) << again.body;
+  nlohmann::json cli = Ctl({"lakehouse", "delete-partition", "staging.cities", "--data-dt", "2024-05-01", "--json"}).Json();
+  EXPECT_EQ(again.json, cli);
+  EXPECT_EQ(again.json["committed"], false);
+  EXPECT_EQ(snapshots().size(), 3u);
+
+  auto audit = Call("GET", "/api/v1/audit?limit=20", "admin").json["items"];
+  std::vector<std::string> targets;
+  for (const auto& a : audit) {
+    if (a["action"] == "POST /api/v1/lakehouse/tables/{table}/delete-partition" && a["outcome"] == "ok") {
+      EXPECT_EQ(a["user_nm"], "ada");
+      targets.push_back(a["target"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(targets, (std::vector<std::string>{
+                         "lakehouse:staging.cities data_dt 2024-05-01 (no rows)",
+                         "lakehouse:staging.cities data_dt 2024-05-01 snapshot " +
+                             std::to_string(done.json["snapshot_id"].get<int64_t>()),
+                         "lakehouse:staging.cities data_dt 2024-05-01 (dry run)"}))
+      << audit.dump(2);
 }
 
 TEST_F(ServerTest, ConnectionTestsSayWhetherAndWhyNot) {
