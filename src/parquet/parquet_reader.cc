@@ -116,8 +116,14 @@ Status DecodePlain(const Leaf& leaf, Output output, const uint8_t* data, size_t 
       for (size_t i = 0; i < count; ++i) {
         const uint64_t nanos = LoadLe64(data + 12 * i);
         const int64_t day = static_cast<int32_t>(LoadLe32(data + 12 * i + 8));
-        out->ints.push_back((day - kJulianUnixEpoch) * 86400000000LL +
-                            static_cast<int64_t>(nanos / 1000));
+        // A Julian day can lie beyond what µs since 1970 in an int64 hold.
+        int64_t micros = 0;
+        if (__builtin_mul_overflow(day - kJulianUnixEpoch, 86400000000LL, &micros) ||
+            __builtin_add_overflow(micros, static_cast<int64_t>(nanos / 1000), &micros)) {
+          return Corrupt("INT96 timestamp with Julian day " + std::to_string(day) +
+                         " is out of range");
+        }
+        out->ints.push_back(micros);
       }
       return Status::Ok();
     case kPhysFloat:
