@@ -1,12 +1,11 @@
 #include "common/csv.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace ctlflow {
 
 namespace {
-
-constexpr int kEof = -1;
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
@@ -22,22 +21,15 @@ std::string Printable(int c) {
 CsvReader::CsvReader(std::istream& in, std::string source_name, char delimiter)
     : buf_(in.rdbuf()), source_name_(std::move(source_name)), delimiter_(delimiter) {}
 
-int CsvReader::Get() {
-  if (!pushback_.empty()) {
-    int c = static_cast<unsigned char>(pushback_.front());
-    pushback_.erase(0, 1);
-    return c;
-  }
-  if (buf_ == nullptr) return kEof;
-  auto c = buf_->sbumpc();
-  return c == std::char_traits<char>::eof() ? kEof : static_cast<unsigned char>(c);
-}
-
-int CsvReader::Peek() {
-  if (!pushback_.empty()) return static_cast<unsigned char>(pushback_.front());
-  if (buf_ == nullptr) return kEof;
-  auto c = buf_->sgetc();
-  return c == std::char_traits<char>::eof() ? kEof : static_cast<unsigned char>(c);
+bool CsvReader::Fill() {
+  if (pos_ < block_.size()) return true;
+  if (buf_ == nullptr) return false;
+  constexpr std::streamsize kBlock = 256 << 10;
+  block_.resize(static_cast<size_t>(kBlock));
+  const std::streamsize got = buf_->sgetn(block_.data(), kBlock);
+  block_.resize(static_cast<size_t>(std::max<std::streamsize>(got, 0)));
+  pos_ = 0;
+  return !block_.empty();
 }
 
 void CsvReader::SkipLfAfterCr() {
@@ -53,21 +45,24 @@ Result<bool> CsvReader::Next(CsvRecord* record) {
   if (!error_.ok()) return error_;
   if (!started_) {
     started_ = true;
-    // Excel writes a BOM; bytes that only start like one are data and go
-    // back in front of the stream.
-    static const char kBom[] = "\xEF\xBB\xBF";
-    std::string seen;
-    while (seen.size() < 3 && Peek() == static_cast<unsigned char>(kBom[seen.size()])) {
-      seen += static_cast<char>(Get());
+    // Excel writes a BOM; bytes that only start like one are data.
+    char head[3];
+    while (buf_ != nullptr && block_.size() < 3) {
+      const std::streamsize got = buf_->sgetn(head, static_cast<std::streamsize>(3 - block_.size()));
+      if (got <= 0) break;
+      block_.append(head, static_cast<size_t>(got));
     }
-    if (seen.size() < 3) pushback_ = seen;
+    if (block_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
   }
 
-  record->fields.clear();
+  size_t used = 0;  // fields of this record so far; record->fields beyond are spare
   const int delim = static_cast<unsigned char>(delimiter_);
   for (;;) {  // blank lines carry no record
     int c = Peek();
-    if (c == kEof) return false;
+    if (c == -1) {
+      record->fields.clear();
+      return false;
+    }
     if (c != '\n' && c != '\r') break;
     Get();
     if (c == '\r') SkipLfAfterCr();
@@ -76,14 +71,17 @@ Result<bool> CsvReader::Next(CsvRecord* record) {
   record->line = line_;
 
   for (;;) {
-    CsvField field;
+    if (used == record->fields.size()) record->fields.emplace_back();
+    CsvField& field = record->fields[used++];
+    field.text.clear();
+    field.quoted = false;
     if (Peek() == '"') {
       Get();
       field.quoted = true;
       const int quote_line = line_;
       for (;;) {
         int c = Get();
-        if (c == kEof) {
+        if (c == -1) {
           return Fail(quote_line,
                       "unterminated quoted field: the closing quote is missing (a quote inside "
                       "a quoted field must be doubled as \"\")");
@@ -97,22 +95,29 @@ Result<bool> CsvReader::Next(CsvRecord* record) {
         field.text += static_cast<char>(c);
       }
       int after = Peek();
-      if (after != kEof && after != delim && after != '\r' && after != '\n') {
+      if (after != -1 && after != delim && after != '\r' && after != '\n') {
         return Fail(line_, "unexpected " + Printable(after) +
                                " after the closing quote of a field; a quote inside a quoted "
                                "field must be doubled as \"\"");
       }
     } else {
-      for (int c = Peek(); c != kEof && c != delim && c != '\r' && c != '\n'; c = Peek()) {
-        field.text += static_cast<char>(Get());
+      // An unquoted field: copy whole spans of the block up to its end.
+      while (Fill()) {
+        const char* begin = block_.data() + pos_;
+        const char* stop = begin;
+        const char* limit = block_.data() + block_.size();
+        while (stop < limit && *stop != delimiter_ && *stop != '\r' && *stop != '\n') ++stop;
+        field.text.append(begin, static_cast<size_t>(stop - begin));
+        pos_ += static_cast<size_t>(stop - begin);
+        if (stop < limit) break;
       }
     }
-    record->fields.push_back(std::move(field));
 
     int end = Get();
     if (end == delim) continue;
     if (end == '\r') SkipLfAfterCr();
-    if (end != kEof) ++line_;
+    if (end != -1) ++line_;
+    record->fields.resize(used);
     return true;
   }
 }

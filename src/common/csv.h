@@ -25,9 +25,12 @@ struct CsvRecord {
   int line = 0;  // 1-based line where the record starts
 };
 
-// Reads one record at a time so large inputs are never held in memory.
-// Blank lines are skipped; a UTF-8 BOM at the very start is dropped. A bare
-// CR, LF or CRLF ends a record; inside quotes line breaks are kept verbatim.
+// Reads one record at a time so large inputs are never held in memory: the
+// input is read in blocks of 256 KiB, and a record's field strings are
+// reused by the next record passed in, so steady-state reading allocates
+// nothing. Blank lines are skipped; a UTF-8 BOM at the very start is
+// dropped. A bare CR, LF or CRLF ends a record; inside quotes line breaks
+// are kept verbatim.
 class CsvReader {
  public:
   CsvReader(std::istream& in, std::string source_name, char delimiter = ',');
@@ -38,8 +41,10 @@ class CsvReader {
   Result<bool> Next(CsvRecord* record);
 
  private:
-  int Get();   // next byte as unsigned char value, or -1 at end of input
-  int Peek();  // like Get() without consuming
+  // Makes at least one unread byte available; false at end of input.
+  bool Fill();
+  int Get() { return pos_ < block_.size() || Fill() ? static_cast<unsigned char>(block_[pos_++]) : -1; }
+  int Peek() { return pos_ < block_.size() || Fill() ? static_cast<unsigned char>(block_[pos_]) : -1; }
   // Consumes an LF that follows a CR just read, so CRLF counts as one break.
   void SkipLfAfterCr();
   Status Fail(int line, const std::string& what);
@@ -49,7 +54,8 @@ class CsvReader {
   char delimiter_;
   int line_ = 1;  // line of the next unread byte
   bool started_ = false;
-  std::string pushback_;  // bytes read ahead while checking for a BOM
+  std::string block_;  // bytes read from buf_; [pos_, size) are unread
+  size_t pos_ = 0;
   Status error_;
 };
 

@@ -12,11 +12,15 @@ inline std::string Lower(std::string s) {
   return s;
 }
 
-// `s` without leading and trailing characters from `blanks`.
-inline std::string Trim(std::string_view s, std::string_view blanks = " \t") {
+// `s` without leading and trailing characters from `blanks`, as a view
+// into `s` (for hot paths that must not allocate), or as a string.
+inline std::string_view TrimView(std::string_view s, std::string_view blanks = " \t") {
   size_t b = s.find_first_not_of(blanks);
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(blanks) - b + 1));
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(blanks) - b + 1);
+}
+inline std::string Trim(std::string_view s, std::string_view blanks = " \t") {
+  return std::string(TrimView(s, blanks));
 }
 
 // A SQL identifier in double quotes, with embedded quotes doubled.

@@ -143,6 +143,7 @@ std::string FormatIsoTimestamp(int64_t micros) {
 
 BatchBuilder::BatchBuilder(const ParquetSchema& schema) : schema_(schema) {
   batch_.columns.resize(schema.columns.size());
+  for (const auto& c : schema.columns) decimal_factors_.push_back(std::pow(10.0, c.scale));
 }
 
 Status BatchBuilder::Append(const std::vector<Value>& row) {
@@ -201,8 +202,8 @@ Status BatchBuilder::Put(size_t index, const Value& v) {
     case ParquetType::kDecimal:
       if (!null) {
         double scaled;
-        if (const auto* d = std::get_if<double>(&v)) scaled = *d * std::pow(10.0, col.scale);
-        else if (const auto* i = std::get_if<int64_t>(&v)) scaled = static_cast<double>(*i) * std::pow(10.0, col.scale);
+        if (const auto* d = std::get_if<double>(&v)) scaled = *d * decimal_factors_[index];
+        else if (const auto* i = std::get_if<int64_t>(&v)) scaled = static_cast<double>(*i) * decimal_factors_[index];
         else return Status::Invalid("'" + std::get<std::string>(v) + "' is not a number");
         iv = std::llround(scaled);
       }

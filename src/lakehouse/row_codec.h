@@ -42,6 +42,7 @@ class BatchBuilder {
  private:
   Status Put(size_t column, const Value& value);
   const ParquetSchema& schema_;
+  std::vector<double> decimal_factors_;  // 10^scale per column
   RecordBatch batch_;
   int64_t bytes_ = 0;
 };

@@ -18,7 +18,7 @@ namespace ctlflow {
 namespace {
 
 Result<Value> ParseInteger(const std::string& raw, int64_t lo, int64_t hi, const char* what) {
-  std::string t = Trim(raw);
+  const std::string_view t = TrimView(raw);
   const char* begin = t.data();
   if (!t.empty() && t[0] == '+') ++begin;
   int64_t v = 0;
@@ -32,16 +32,53 @@ Result<Value> ParseInteger(const std::string& raw, int64_t lo, int64_t hi, const
 }
 
 Result<Value> ParseDouble(const std::string& raw) {
-  std::string t = Trim(raw);
-  if (t.empty()) return Status::Invalid("'' is not a double");
+  const std::string_view view = TrimView(raw);
+  if (view.empty()) return Status::Invalid("'' is not a double");
+  // from_chars is exact and fast; what it does not take (a leading '+',
+  // hex floats) goes through strtod as before.
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(view.data(), view.data() + view.size(), v);
+  if (ec == std::errc() && ptr == view.data() + view.size()) return Value(v);
+  const std::string t(view);
   char* end = nullptr;
-  double v = std::strtod(t.c_str(), &end);
+  v = std::strtod(t.c_str(), &end);
   if (end != t.c_str() + t.size()) return Status::Invalid("'" + raw + "' is not a double");
   return Value(v);
 }
 
+// Digits at text[at, at + n) as a number, or -1.
+int FixedDigits(std::string_view text, size_t at, size_t n) {
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+// The default formats, YYYY-MM-DD[ HH:MM:SS], checked by hand: most raw
+// files use them, and strptime + strftime per field is the slowest part of
+// an ingest. The text is already what the slow path would print. Anything
+// unusual (other widths, leap seconds, years before 1000) takes the slow path.
+bool IsCanonicalDateTime(std::string_view t, bool with_time) {
+  if (t.size() != (with_time ? 19u : 10u) || t[4] != '-' || t[7] != '-') return false;
+  const int year = FixedDigits(t, 0, 4), month = FixedDigits(t, 5, 2), day = FixedDigits(t, 8, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1) return false;
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  if (!with_time) return true;
+  if (t[10] != ' ' || t[13] != ':' || t[16] != ':') return false;
+  const int hour = FixedDigits(t, 11, 2), minute = FixedDigits(t, 14, 2), second = FixedDigits(t, 17, 2);
+  return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60;
+}
+
 Result<Value> ParseDateTime(const IngestColumn& c, const std::string& raw, bool with_time) {
-  std::string t = Trim(raw);
+  const std::string_view view = TrimView(raw);
+  if (c.format == (with_time ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d") && IsCanonicalDateTime(view, with_time)) {
+    return Value(std::string(view));
+  }
+  std::string t(view);
   std::tm tm{};
   tm.tm_mday = 1;
   const char* end = strptime(t.c_str(), c.format.c_str(), &tm);
@@ -167,7 +204,7 @@ Result<Value> ConvertField(const IngestColumn& c, const std::string& text) {
     case IngestType::kDecimal: {
       // [+-]digits[.digits], at least one digit; hand-parsed, since this
       // runs for every field of every row.
-      std::string t = Trim(text);
+      const std::string_view t = TrimView(text);
       size_t i = (!t.empty() && (t[0] == '+' || t[0] == '-')) ? 1 : 0;
       size_t whole_begin = i;
       while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
@@ -186,7 +223,11 @@ Result<Value> ConvertField(const IngestColumn& c, const std::string& text) {
           static_cast<int>(frac_digits) > c.scale) {
         return Status::Invalid("'" + text + "' does not fit " + c.type_text);
       }
-      return Value(std::strtod(t.c_str(), nullptr));
+      // Checked above: [+-]digits[.digits]; from_chars takes no '+'.
+      double v = 0;
+      const size_t skip = t[0] == '+' ? 1 : 0;
+      std::from_chars(t.data() + skip, t.data() + t.size(), v);
+      return Value(v);
     }
     case IngestType::kBoolean: {
       std::string t = Lower(Trim(text));
