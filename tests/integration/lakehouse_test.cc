@@ -397,5 +397,46 @@ TEST_F(LakehouseTest, AChangedColumnTypeIsRefusedNamingItAndTheTableKeepsItsSnap
   EXPECT_FALSE(ice["rows"][0].contains("extra")) << "a refused change added a column: " << ice["rows"][0].dump();
 }
 
+// Two ctlflow processes ingesting into one Iceberg table at once: every
+// commit lands (the loser of a race re-applies its change on the winner's
+// snapshot), and no date's rows are lost.
+TEST_F(LakehouseTest, ProcessesRacingOnOneTableNeverLoseASnapshot) {
+  WriteFile(home_ + "/lakehouse/config/t.json",
+            R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "note", "type": "string"}]})");
+  std::string csv = "id,note\n";
+  for (int i = 0; i < 500; ++i) csv += std::to_string(i) + ",row " + std::to_string(i) + "\n";
+  WriteFile(home_ + "/lakehouse/raw/t.csv", csv);
+  std::string yaml = "cntl_cfg_strem:\n  - {strem_nm: A}\n  - {strem_nm: B}\n"
+                     "cntl_cfg_prcs_grp:\n  - {prcs_grp: AG, strem_nm: A}\n  - {prcs_grp: BG, strem_nm: B}\n"
+                     "cntl_cfg_prcs:\n";
+  for (const char* s : {"A", "B"}) {
+    yaml += std::string("  - {prcs_nm: ING_") + s + ", prcs_grp: " + s + "G, prcs_typ: 4, conn_nm: lakehouse,"
+            " tgt_schm_nm: staging, tgt_tbl: T, af_parm: 'schema=config/t.json source=raw/t.csv'}\n";
+  }
+  ASSERT_EQ(Ctl({"apply", WriteFile("race.yaml", yaml)}).exit_code, 0);
+  // The table exists first, so both writers race on commits, not on creating it.
+  ASSERT_EQ(Ctl({"run", "A", "--date", "2024-04-01"}).exit_code, 0);
+  for (int day = 2; day <= 9; day += 2) {
+    char a[16], b[16];
+    std::snprintf(a, sizeof a, "2024-04-%02d", day);
+    std::snprintf(b, sizeof b, "2024-04-%02d", day + 1);
+    int pa = CtlStart({"run", "A", "--date", a}, "race_a");
+    int pb = CtlStart({"run", "B", "--date", b}, "race_b");
+    CliResult ra = Finish(pa, "race_a"), rb = Finish(pb, "race_b");
+    ASSERT_EQ(ra.exit_code, 0) << ra.out << ra.err;
+    ASSERT_EQ(rb.exit_code, 0) << rb.out << rb.err;
+  }
+  auto tables = Tables();
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0]["records"], 9 * 500);
+  auto snapshots = Ctl({"lakehouse", "snapshots", "staging.T", "--json"}).Json();
+  EXPECT_EQ(snapshots.size(), 9u);
+  auto ice = Icebird("file://" + home_ + "/lakehouse/staging/T");
+  std::map<std::string, int> per_date;
+  for (const auto& r : ice["rows"]) ++per_date[r["data_dt"].get<std::string>().substr(0, 10)];
+  ASSERT_EQ(per_date.size(), 9u);
+  for (const auto& [date, n] : per_date) EXPECT_EQ(n, 500) << date;
+}
+
 }  // namespace
 }  // namespace ctlflow::testing

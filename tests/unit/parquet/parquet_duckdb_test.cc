@@ -4,6 +4,7 @@
 // DuckDB itself reads (tests/js/parquet_dump.mjs).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "parquet/parquet.h"
@@ -50,6 +51,43 @@ TEST(ParquetDuckDb, DuckDbReadsWhatWeWrite) {
     ASSERT_TRUE(dump.ok()) << dump.status().message();
     ExpectDumpMatches(*dump, schema, batch, /*check_types=*/true);
   }
+}
+
+// The min/max/null-count statistics we write in the footer, per column chunk,
+// are what DuckDB decodes from it, and equal what DuckDB computes from the
+// chunk's own rows.
+TEST(ParquetDuckDb, DuckDbReadsOurStatisticsAndTheyHoldForEveryRowGroup) {
+  TempDir dir;
+  const ParquetSchema schema = AllTypesSchema();
+  RecordBatch batch;
+  FillBatch(schema, 0, 6000, &batch);
+  ParquetWriterOptions options;
+  options.page_bytes = 4096;
+  options.row_group_bytes = 64 << 10;
+  StringSink sink;
+  auto writer = ParquetWriter::Open(schema, options, &sink);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  auto summary = (*writer)->Finish();
+  ASSERT_TRUE(summary.ok());
+  ASSERT_GT(summary->row_groups, 1);
+  const std::string path = dir.File("stats.parquet");
+  WriteFile(path, sink.data());
+  auto out = DuckDbStats(path);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  auto chunks = nlohmann::json::parse(*out, nullptr, false);
+  ASSERT_TRUE(chunks.is_array()) << *out;
+  ASSERT_EQ(chunks.size(), schema.columns.size() * static_cast<size_t>(summary->row_groups));
+  int64_t nulls = 0;
+  for (const auto& c : chunks) {
+    SCOPED_TRACE(c.dump());
+    ASSERT_FALSE(c["stats_nulls"].is_null());
+    EXPECT_EQ(c["stats_nulls"], c["nulls"]);
+    EXPECT_EQ(c["stats_min"], c["min"]);
+    EXPECT_EQ(c["stats_max"], c["max"]);
+    nulls += std::stoll(c["nulls"].get<std::string>());
+  }
+  EXPECT_GT(nulls, 0);  // the nullable columns do hold nulls
 }
 
 // Columns DuckDB writes in every physical layout our reader maps.

@@ -195,6 +195,11 @@ inline Result<std::string> DuckDbDump(const std::string& path) {
                     ShellQuote(path));
 }
 
+inline Result<std::string> DuckDbStats(const std::string& path) {
+  return RunCommand("/usr/bin/node " + ShellQuote(JsScript("parquet_stats.mjs")) + " " +
+                    ShellQuote(path));
+}
+
 inline Status DuckDbMake(const std::string& path, const std::string& sql,
                          const std::string& options) {
   auto r = RunCommand("/usr/bin/node " + ShellQuote(JsScript("parquet_make.mjs")) + " " +
