@@ -146,7 +146,7 @@ BatchBuilder::BatchBuilder(const ParquetSchema& schema) : schema_(schema) {
   for (const auto& c : schema.columns) decimal_factors_.push_back(std::pow(10.0, c.scale));
 }
 
-Status BatchBuilder::Append(const std::vector<Value>& row) {
+Status BatchBuilder::Append(std::span<const Value> row) {
   if (row.size() != schema_.columns.size()) {
     return Status::Internal("a row of " + std::to_string(row.size()) + " values for " +
                             std::to_string(schema_.columns.size()) + " columns");

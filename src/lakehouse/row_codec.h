@@ -7,6 +7,7 @@
 // microseconds since 1970-01-01 UTC, and a decimal its unscaled integer.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,8 @@ class BatchBuilder {
  public:
   explicit BatchBuilder(const ParquetSchema& schema);
   // One row, a value per schema column. Errors name the column.
-  Status Append(const std::vector<Value>& row);
+  Status Append(std::span<const Value> row);
+  Status Append(const std::vector<Value>& row) { return Append(std::span<const Value>(row)); }
   int64_t rows() const { return batch_.rows; }
   // Bytes the buffered values take (strings by length), to bound memory.
   int64_t buffered_bytes() const { return bytes_; }

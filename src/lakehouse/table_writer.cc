@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "iceberg/table.h"
@@ -49,14 +50,15 @@ std::optional<std::string> Bound(const ParquetColumn& c, const ColumnStats& s, b
   return std::nullopt;
 }
 
-// Encoding and compressing a batch (ParquetWriter::Write) runs on a thread
-// of its own while the caller parses and builds the next batch, so a long
-// ingest keeps two cores busy. At most one batch waits, so memory stays at
-// two batches. The consumer's first error stops it and is returned to the
-// caller by the next Push or by Close.
+// Typing rows into columns (BatchBuilder) and encoding and compressing them
+// (ParquetWriter::Write) run on a thread of their own while the caller
+// parses the next rows, so a long ingest keeps two cores busy. At most one
+// chunk of rows waits, so memory stays bounded. The consumer's first error
+// stops it and is returned to the caller by the next Push or by Close.
+template <typename Item>
 class BatchPipeline {
  public:
-  explicit BatchPipeline(std::function<Status(RecordBatch)> consume) : consume_(std::move(consume)) {}
+  explicit BatchPipeline(std::function<Status(Item)> consume) : consume_(std::move(consume)) {}
   BatchPipeline(const BatchPipeline&) = delete;
   BatchPipeline& operator=(const BatchPipeline&) = delete;
   ~BatchPipeline() {
@@ -69,12 +71,12 @@ class BatchPipeline {
     if (thread_.joinable()) thread_.join();
   }
 
-  Status Push(RecordBatch batch) {
+  Status Push(Item item) {
     if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return !waiting_ || !error_.ok(); });
     if (!error_.ok()) return error_;
-    waiting_ = std::move(batch);
+    waiting_ = std::move(item);
     cv_.notify_all();
     return Status::Ok();
   }
@@ -96,11 +98,11 @@ class BatchPipeline {
     while (true) {
       cv_.wait(lock, [&] { return waiting_.has_value() || closing_; });
       if (!waiting_) return;
-      RecordBatch batch = std::move(*waiting_);
+      Item item = std::move(*waiting_);
       waiting_.reset();
       cv_.notify_all();
       lock.unlock();
-      Status st = consume_(std::move(batch));
+      Status st = consume_(std::move(item));
       lock.lock();
       if (!st.ok()) {
         error_ = st;
@@ -111,10 +113,10 @@ class BatchPipeline {
     }
   }
 
-  std::function<Status(RecordBatch)> consume_;
+  std::function<Status(Item)> consume_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<RecordBatch> waiting_;
+  std::optional<Item> waiting_;
   bool closing_ = false;
   Status error_;
   std::thread thread_;
@@ -146,14 +148,26 @@ class IcebergTableWriter final : public TableWriter {
   }
 
   Status Add(const std::vector<Value>& values) override {
-    CTL_RETURN_IF_ERROR(builder_.Append(values));
-    if (builder_.rows() >= 65536 || builder_.buffered_bytes() >= (32 << 20)) return Flush();
-    return Status::Ok();
+    if (values.size() != schema_.columns.size()) {
+      return Status::Internal("a row of " + std::to_string(values.size()) + " values for " +
+                              std::to_string(schema_.columns.size()) + " columns");
+    }
+    pending_.insert(pending_.end(), values.begin(), values.end());
+    if (pending_.size() < kHandOffRows * schema_.columns.size()) return Status::Ok();
+    std::vector<Value> chunk;
+    chunk.swap(pending_);
+    pending_.reserve(chunk.size());
+    return pipeline_->Push(std::move(chunk));
   }
 
   Result<int64_t> Finish() override {
-    CTL_RETURN_IF_ERROR(Flush());
+    if (!pending_.empty()) {
+      std::vector<Value> chunk;
+      chunk.swap(pending_);
+      CTL_RETURN_IF_ERROR(pipeline_->Push(std::move(chunk)));
+    }
     CTL_RETURN_IF_ERROR(pipeline_->Close());
+    CTL_RETURN_IF_ERROR(Flush());
     CTL_RETURN_IF_ERROR(CloseFile());
     return rows_;
   }
@@ -177,13 +191,24 @@ class IcebergTableWriter final : public TableWriter {
   std::string Describe() const override { return describe_; }
 
  private:
-  Status Flush() {
-    if (builder_.rows() == 0) return Status::Ok();
-    return pipeline_->Push(builder_.Take());
+  // On the pipeline's thread: everything below touches only its own state
+  // until Finish() has closed the pipeline. `rows` holds whole rows, a value
+  // per column each.
+  Status Build(std::vector<Value> rows) {
+    const size_t width = schema_.columns.size();
+    for (size_t at = 0; at < rows.size(); at += width) {
+      Status st = builder_.Append(std::span<const Value>(rows.data() + at, width));
+      if (!st.ok()) return st.WithContext("row " + std::to_string(rows_ + builder_.rows() + 1));
+      if (builder_.rows() >= 65536 || builder_.buffered_bytes() >= (32 << 20)) CTL_RETURN_IF_ERROR(Flush());
+    }
+    return Status::Ok();
   }
 
-  // On the pipeline's thread: everything below touches only its own state
-  // until Finish() has closed the pipeline.
+  Status Flush() {
+    if (builder_.rows() == 0) return Status::Ok();
+    return Encode(builder_.Take());
+  }
+
   Status Encode(const RecordBatch& batch) {
     if (writer_ == nullptr) CTL_RETURN_IF_ERROR(OpenFile());
     CTL_RETURN_IF_ERROR(writer_->Write(batch));
@@ -255,8 +280,10 @@ class IcebergTableWriter final : public TableWriter {
   static constexpr int64_t kProgressRows = 100000;  // a progress line each time rows_ passes a multiple
   int64_t rows_ = 0, file_rows_ = 0;
   bool committed_ = false;
-  std::unique_ptr<BatchPipeline> pipeline_ =
-      std::make_unique<BatchPipeline>([this](RecordBatch batch) { return Encode(batch); });
+  static constexpr size_t kHandOffRows = 8192;  // rows per chunk handed to the pipeline
+  std::vector<Value> pending_;  // rows not handed off yet, flat
+  std::unique_ptr<BatchPipeline<std::vector<Value>>> pipeline_ = std::make_unique<BatchPipeline<std::vector<Value>>>(
+      [this](std::vector<Value> rows) { return Build(std::move(rows)); });
 };
 
 }  // namespace

@@ -193,7 +193,7 @@ class Ingester {
   // rejects; raw_text() gives the line as the reject file shows it, built
   // only for a rejected row.
   template <typename RawText>
-  Status Row(int64_t line, const std::vector<std::optional<std::string>>& raw, const RawText& raw_text) {
+  Status Row(int64_t line, const std::vector<const std::string*>& raw, const RawText& raw_text) {
     values_.clear();
     for (size_t i = 0; i < schema_.columns.size(); ++i) {
       const IngestColumn& c = schema_.columns[i];
@@ -232,7 +232,10 @@ class Ingester {
     for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<int>(i);
     size_t expected = schema_.columns.size();
     bool first = true;
-    std::vector<std::optional<std::string>> raw(schema_.columns.size());
+    // Each column's text (nullptr: NULL) points into the record, or into
+    // `converted` for latin1 input: no copy per field.
+    std::vector<const std::string*> raw(schema_.columns.size());
+    std::vector<std::string> converted(schema_.columns.size());
     const bool latin1 = opts_.encoding == "latin1";
     while (true) {
       auto more = reader.Next(&rec);
@@ -276,9 +279,14 @@ class Ingester {
       }
       for (size_t i = 0; i < map.size(); ++i) {
         const CsvField& f = rec.fields[map[i]];
-        if (f.text.empty() && !f.quoted) raw[i].reset();
-        else if (latin1) raw[i] = Latin1ToUtf8(f.text);
-        else raw[i] = f.text;
+        if (f.text.empty() && !f.quoted) {
+          raw[i] = nullptr;
+        } else if (latin1) {
+          converted[i] = Latin1ToUtf8(f.text);
+          raw[i] = &converted[i];
+        } else {
+          raw[i] = &f.text;
+        }
       }
       CTL_RETURN_IF_ERROR(Row(rec.line, raw, raw_text));
     }
@@ -288,7 +296,8 @@ class Ingester {
   Status Jsonl(std::istream& in) {
     std::string line;
     int64_t number = 0;
-    std::vector<std::optional<std::string>> raw(schema_.columns.size());
+    std::vector<const std::string*> raw(schema_.columns.size());
+    std::vector<std::string> held(schema_.columns.size());  // what raw points to
     while (std::getline(in, line)) {
       ++number;
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -324,10 +333,11 @@ class Ingester {
       for (size_t i = 0; i < schema_.columns.size() && !bad; ++i) {
         const IngestColumn& c = schema_.columns[i];
         auto it = obj.find(c.name);
-        if (it == obj.end() || it->is_null()) raw[i].reset();
-        else if (it->is_string()) raw[i] = it->get<std::string>();
-        else if (it->is_boolean()) raw[i] = it->get<bool>() ? "true" : "false";
-        else if (it->is_number()) raw[i] = it->dump();
+        raw[i] = &held[i];
+        if (it == obj.end() || it->is_null()) raw[i] = nullptr;
+        else if (it->is_string()) held[i] = it->get<std::string>();
+        else if (it->is_boolean()) held[i] = it->get<bool>() ? "true" : "false";
+        else if (it->is_number()) held[i] = it->dump();
         else {
           CTL_RETURN_IF_ERROR(rejects_.Add(file_, number, "column " + c.name + ": expected a scalar value", line));
           bad = true;

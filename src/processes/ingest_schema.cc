@@ -223,6 +223,17 @@ Result<Value> ConvertField(const IngestColumn& c, const std::string& text) {
           static_cast<int>(frac_digits) > c.scale) {
         return Status::Invalid("'" + text + "' does not fit " + c.type_text);
       }
+      if (whole_end - whole_begin + frac_digits <= 15) {
+        // Up to 15 digits: the digits as an integer and one division by an
+        // exact power of ten round correctly, as strtod would.
+        static const double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+        int64_t digits = 0;
+        for (size_t k = whole_begin; k < whole_end; ++k) digits = digits * 10 + (t[k] - '0');
+        for (size_t k = whole_end + 1; k < whole_end + 1 + frac_digits; ++k) digits = digits * 10 + (t[k] - '0');
+        const double v = static_cast<double>(digits) / kPow10[frac_digits];
+        return Value(t[0] == '-' ? -v : v);
+      }
       // Checked above: [+-]digits[.digits]; from_chars takes no '+'.
       double v = 0;
       const size_t skip = t[0] == '+' ? 1 : 0;

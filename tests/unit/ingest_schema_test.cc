@@ -1,6 +1,9 @@
 // Ingest schema parsing and typed field conversion (process type 4).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <random>
+
 #include "processes/ingest_schema.h"
 
 namespace ctlflow {
@@ -60,6 +63,45 @@ TEST(IngestSchema, BooleansDatesAndTimestamps) {
   EXPECT_NE(Error(d, "2024-01-02 10:00"), "");
   IngestColumn t = Column(R"j({"name": "a", "type": "timestamp", "format": "%d.%m.%Y %H:%M"})j");
   EXPECT_EQ(std::get<std::string>(*ConvertField(t, "05.01.2024 13:45")), "2024-01-05 13:45:00");
+}
+
+// The hand-written fast paths (decimals of up to 15 digits, doubles through
+// from_chars, the default date and timestamp formats) give exactly what
+// the general parsers (strtod, strptime + strftime) give.
+TEST(IngestSchema, FastPathsAgreeWithTheGeneralParsers) {
+  IngestColumn dec = Column(R"j({"name": "a", "type": "decimal(18,6)"})j");
+  IngestColumn dbl = Column(R"j({"name": "a", "type": "double"})j");
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    const int whole_digits = static_cast<int>(rng() % 13), frac_digits = static_cast<int>(rng() % 7);
+    std::string text = rng() % 3 == 0 ? "-" : rng() % 5 == 0 ? "+" : "";
+    for (int k = 0; k < whole_digits; ++k) text += static_cast<char>('0' + rng() % 10);
+    if (frac_digits > 0) text += '.';
+    for (int k = 0; k < frac_digits; ++k) text += static_cast<char>('0' + rng() % 10);
+    if (whole_digits + frac_digits == 0) text += "0";
+    const double expected = std::strtod(text.c_str(), nullptr);
+    auto got = ConvertField(dec, text);
+    ASSERT_TRUE(got.ok()) << text << ": " << got.status().message();
+    EXPECT_EQ(std::get<double>(*got), expected) << text;
+    EXPECT_EQ(std::get<double>(*ConvertField(dbl, " " + text + " ")), expected) << text;
+  }
+  EXPECT_EQ(std::get<double>(*ConvertField(dbl, "0x1p3")), 8.0);  // strtod's hex floats still work
+
+  IngestColumn fast = Column(R"j({"name": "a", "type": "timestamp"})j");
+  IngestColumn slow = Column(R"j({"name": "a", "type": "timestamp", "format": "%Y-%m-%dT%H:%M:%S"})j");
+  for (const std::string text : {"2024-02-29 23:59:59", "1999-12-31 00:00:00", "2000-02-29 12:30:45"}) {
+    std::string t_form = text;
+    t_form[10] = 'T';
+    EXPECT_EQ(std::get<std::string>(*ConvertField(fast, text)), std::get<std::string>(*ConvertField(slow, t_form)));
+  }
+  for (const std::string bad : {"2023-02-29 10:00:00", "2024-13-01 10:00:00", "2024-04-31 10:00:00", "2024-01-01 25:00:00",
+                                "2024-01-01 10:61:00"}) {
+    EXPECT_NE(Error(fast, bad), "") << bad;
+  }
+  IngestColumn date = Column(R"j({"name": "a", "type": "date"})j");
+  EXPECT_EQ(std::get<std::string>(*ConvertField(date, " 1900-02-28 ")), "1900-02-28");
+  EXPECT_NE(Error(date, "1900-02-29"), "");  // not a leap year
+  EXPECT_EQ(std::get<std::string>(*ConvertField(date, "2024-1-5")), "2024-01-05");  // the general path
 }
 
 TEST(IngestSchema, Latin1BecomesUtf8) {
