@@ -77,7 +77,23 @@ for i in $(seq 1 "$reps"); do
   (cd "$root/tests/js" && /usr/bin/time -f "%e %M" -o "$work/time" node "$peer" ingest "$work/taxi.csv" "$work/duck2.parquet" 2 >/dev/null)
   read -r t m < "$work/time"; dt+=("$t"); dm+=("$m")
 done
-records=$("$ctlflow" --home "$home" lakehouse tables --json | node -e "console.log(JSON.parse(require('fs').readFileSync(0,'utf8'))[0].records)")
+# Peak memory against the file's size: the same ingest of a quarter of the
+# rows, once, into its own table.
+head -n $((rows / 4 + 1)) "$work/taxi.csv" > "$work/quarter.csv"
+ln -s "$work/quarter.csv" "$home/lakehouse/quarter.csv"
+cat > "$work/bq.yaml" <<YAML
+cntl_cfg_strem:
+  - {strem_nm: BQ}
+cntl_cfg_prcs_grp:
+  - {prcs_grp: GQ, strem_nm: BQ, prir: 1}
+cntl_cfg_prcs:
+  - {prcs_nm: INGQ, prcs_grp: GQ, prcs_typ: 4, conn_nm: lakehouse, tgt_schm_nm: staging, tgt_tbl: Q, af_parm: "schema=config/ride.json source=quarter.csv max_rejects=10"}
+YAML
+"$ctlflow" --home "$home" apply "$work/bq.yaml" >/dev/null
+/usr/bin/time -f "%e %M" -o "$work/time" "$ctlflow" --home "$home" run BQ --date 2024-01-01 >/dev/null
+read -r _ quarter_rss < "$work/time"
+
+records=$("$ctlflow" --home "$home" lakehouse tables --json | node -e "console.log(JSON.parse(require('fs').readFileSync(0,'utf8')).find((t) => t.table === 'staging.T').records)")
 [ "$records" = "$((rows * reps))" ] || { echo "the Iceberg table holds $records rows, expected $((rows * reps))" >&2; exit 1; }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -106,7 +122,8 @@ section="$work/section.md"
   echo "| DuckDB threads=1 | $(f3 "$m1w") | $(f3 "$m1r") | $((duck_bytes / 1048576)) |"
   echo "| DuckDB threads=2 | $(f3 "$m2w") | $(f3 "$m2r") | |"
   echo
-  echo "ctlflow / DuckDB (1 thread): write $(ratio "$mow" "$m1w")x, read $(ratio "$mor" "$m1r")x the time."
+  echo "ctlflow / DuckDB (1 thread): write $(ratio "$mow" "$m1w")x, read $(ratio "$mor" "$m1r")x the time"
+  echo "(the aim: within 2x; ctlflow's writer and reader use one thread)."
   echo "ctlflow / DuckDB (2 threads): write $(ratio "$mow" "$m2w")x, read $(ratio "$mor" "$m2r")x."
   echo "Runs (s): ctlflow write ${ow[*]}, read ${or[*]}; DuckDB 1 thread write ${d1w[*]}, read ${d1r[*]}."
   echo
@@ -117,10 +134,13 @@ section="$work/section.md"
   echo "| ctlflow run: ingest → Iceberg staging.T (partition data_dt) | $mit | $(awk -v r="$rows" -v t="$mit" 'BEGIN{printf "%.0f", r/t}') | $(( $(maxof "${im[@]}") / 1024 )) | ${it[*]} |"
   echo "| DuckDB COPY (SELECT * FROM read_csv(...)) TO parquet, threads=2 | $mdt | $(awk -v r="$rows" -v t="$mdt" 'BEGIN{printf "%.0f", r/t}') | $(( $(maxof "${dm[@]}") / 1024 )) | ${dt[*]} |"
   echo
-  echo "ctlflow / DuckDB: $(ratio "$mit" "$mdt")x the wall time. ctlflow's figure includes what DuckDB"
-  echo "does not do: the reject file for the 3 bad lines (DuckDB's ignore_errors drops or nulls them), the"
-  echo "Iceberg manifests and commit through the catalog, and the attempt's log row; it streams the file"
-  echo "(64k-row batches, 64 MiB row groups), so its peak RSS does not grow with the file."
+  echo "ctlflow / DuckDB: $(ratio "$mit" "$mdt")x the wall time (the aim: at most 1.5x). ctlflow's figure"
+  echo "includes what DuckDB does not do: the reject file for the 3 bad lines (DuckDB's ignore_errors drops"
+  echo "or nulls them), the Iceberg manifests and commit through the catalog, and the attempt's log row."
+  echo "It parses on one thread while a second types the rows into columns and encodes them."
+  echo "Peak RSS against the file: $((quarter_rss / 1024)) MiB for a quarter of the rows, $(( $(maxof "${im[@]}") / 1024 )) MiB for all"
+  echo "of them: it streams the file (8k-row hand-offs, 64k-row batches, 64 MiB row groups), so memory"
+  echo "does not grow with the file."
   echo
 } > "$section"
 cat "$section"

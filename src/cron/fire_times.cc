@@ -121,4 +121,36 @@ std::optional<DataInterval> IntervalEndingAt(const CronSpec& spec, const TimeZon
   return DataInterval{*start, fire, FormatDate(tz.ToLocal(*start))};
 }
 
+std::optional<UnixSeconds> LocalBoundToUtc(const std::string& text, const TimeZone& tz) {
+  if (text.empty()) return std::nullopt;
+  auto civil = ParseCivil(text);
+  if (!civil.ok()) return std::nullopt;
+  CivilTime c = *civil;
+  for (int step = 0; step < 4 * 60; ++step) {
+    auto instants = tz.FromLocal(c);
+    if (!instants.empty()) return instants.front();
+    c = CivilFromUnix(SecondsFromCivil(c) + 60);
+  }
+  return std::nullopt;
+}
+
+std::optional<DataInterval> NextScheduledInterval(const CronSpec& spec, const TimeZone& tz, UnixSeconds now,
+                                                  std::optional<UnixSeconds> start, std::optional<UnixSeconds> end) {
+  auto fire = NextFireTime(spec, tz, now);
+  if (!fire) return std::nullopt;
+  auto interval = IntervalEndingAt(spec, tz, *fire);
+  if (!interval) return std::nullopt;
+  if (start && interval->start < *start) {
+    // The first interval that starts at or after start_dt, and the fire that ends it.
+    auto first = NextFireTime(spec, tz, *start - 1);
+    if (!first) return std::nullopt;
+    auto second = NextFireTime(spec, tz, *first);
+    if (!second) return std::nullopt;
+    interval = IntervalEndingAt(spec, tz, *second);
+    if (!interval) return std::nullopt;
+  }
+  if (end && interval->start > *end) return std::nullopt;
+  return interval;
+}
+
 }  // namespace ctlflow

@@ -65,4 +65,15 @@ struct DataInterval {
 std::optional<DataInterval> IntervalEndingAt(const CronSpec& spec, const TimeZone& tz,
                                              UnixSeconds fire);
 
+// A schedule's start_dt / end_dt: local times in its zone ("YYYY-MM-DD[
+// HH:MM[:SS]]"); a time in a DST gap moves to the first instant after it.
+// nullopt for empty or unparsable text (no bound).
+std::optional<UnixSeconds> LocalBoundToUtc(const std::string& text, const TimeZone& tz);
+
+// The next run the scheduler makes of its own accord after `now`: the first
+// fire time whose interval starts within [start, end] (either bound may be
+// absent), or nullopt when there is none (the schedule has ended).
+std::optional<DataInterval> NextScheduledInterval(const CronSpec& spec, const TimeZone& tz, UnixSeconds now,
+                                                  std::optional<UnixSeconds> start, std::optional<UnixSeconds> end);
+
 }  // namespace ctlflow

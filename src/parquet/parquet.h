@@ -85,6 +85,10 @@ struct ParquetWriterOptions {
   int64_t dictionary_bytes = 1LL << 20;   // a column chunk's dictionary limit before that fallback
   int64_t row_group_bytes = 64LL << 20;   // encoded size at which a row group is flushed
   int64_t page_bytes = 1LL << 20;
+  // Rows per data page at most, as parquet-mr's page row-count limit: a
+  // dictionary page of a low-cardinality column is tiny when encoded but
+  // buffers 4 bytes of index per row until it is flushed.
+  int64_t page_rows = 20000;
   std::string created_by = "ctlflow";
 };
 

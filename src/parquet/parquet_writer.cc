@@ -133,7 +133,9 @@ class ColumnChunkWriter {
       CTL_RETURN_IF_ERROR(FlushPage());
       dict_active_ = false;
     }
-    if (static_cast<int64_t>(PageEstimate()) >= options_.page_bytes) return FlushPage();
+    if (static_cast<int64_t>(PageEstimate()) >= options_.page_bytes || page_rows_ >= options_.page_rows) {
+      return FlushPage();
+    }
     return Status::Ok();
   }
   // Writes the chunk at the sink's position (file offset `offset`).
@@ -606,8 +608,8 @@ Status ValidateSchema(const ParquetSchema& schema, const ParquetWriterOptions& o
                              ") is not supported (precision 1..18, 0 <= scale <= precision)");
     }
   }
-  if (options.page_bytes <= 0 || options.row_group_bytes <= 0 || options.dictionary_bytes < 0) {
-    return Status::Invalid("parquet: page_bytes and row_group_bytes must be positive");
+  if (options.page_bytes <= 0 || options.row_group_bytes <= 0 || options.page_rows <= 0 || options.dictionary_bytes < 0) {
+    return Status::Invalid("parquet: page_bytes, page_rows and row_group_bytes must be positive");
   }
   return Status::Ok();
 }

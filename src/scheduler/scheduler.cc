@@ -19,21 +19,6 @@ std::optional<UnixSeconds> ParseUtc(const std::string& text) {
   return SecondsFromCivil(*civil);
 }
 
-// start_dt/end_dt in the schedule are local times in its zone.
-std::optional<UnixSeconds> LocalToUtc(const std::string& text, const TimeZone& tz) {
-  if (text.empty()) return std::nullopt;
-  auto civil = ParseCivil(text);
-  if (!civil.ok()) return std::nullopt;
-  CivilTime c = *civil;
-  // A time in a DST gap moves to the first valid instant after it.
-  for (int step = 0; step < 4 * 60; ++step) {
-    auto instants = tz.FromLocal(c);
-    if (!instants.empty()) return instants.front();
-    c = CivilFromUnix(SecondsFromCivil(c) + 60);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Scheduler::Scheduler(MetadataStore& store, RunEngine& engine, const Clock& clock, SchedulerOptions options)
@@ -129,8 +114,8 @@ Status Scheduler::CreateDueRuns(const Schedule& schedule) {
   auto tz = TimeZone::Load(schedule.tz);
   if (!tz.ok()) return Status::Ok();
   const UnixSeconds now = clock_.UnixNow();
-  const std::optional<UnixSeconds> start = LocalToUtc(schedule.start_dt, *tz);
-  const std::optional<UnixSeconds> end = LocalToUtc(schedule.end_dt, *tz);
+  const std::optional<UnixSeconds> start = LocalBoundToUtc(schedule.start_dt, *tz);
+  const std::optional<UnixSeconds> end = LocalBoundToUtc(schedule.end_dt, *tz);
 
   // Where the last scheduled interval ended.
   CTL_ASSIGN_OR_RETURN(std::string last_end_text, store_.LastIntervalEnd(schedule.strem_nm));

@@ -418,10 +418,12 @@ struct ApiServer::Impl {
     auto spec = ParseCron(fields);
     auto tz = TimeZone::Load(s.tz.empty() ? "UTC" : s.tz);
     if (spec.ok() && tz.ok() && s.active) {
-      if (auto next = NextFireTime(*spec, *tz, now)) {
-        out["next_run_utc"] = FormatUtc(*next);
-        out["next_run_local"] = FormatDateTime(tz->ToLocal(*next));
-        if (auto interval = IntervalEndingAt(*spec, *tz, *next)) out["next_data_dt"] = interval->data_dt;
+      // As the scheduler sees it: the schedule's start_dt / end_dt bound the intervals.
+      if (auto next = NextScheduledInterval(*spec, *tz, now, LocalBoundToUtc(s.start_dt, *tz),
+                                            LocalBoundToUtc(s.end_dt, *tz))) {
+        out["next_run_utc"] = FormatUtc(next->end);
+        out["next_run_local"] = FormatDateTime(tz->ToLocal(next->end));
+        out["next_data_dt"] = next->data_dt;
       }
     }
     return out;

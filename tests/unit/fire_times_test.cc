@@ -410,5 +410,30 @@ TEST(FireTimesTest, IntervalsFollowLocalDaysAcrossDst) {
   EXPECT_EQ(bkk->data_dt, "2024-05-02");
 }
 
+// The next run a schedule makes: its interval must start within the
+// schedule's start_dt / end_dt, as the scheduler requires.
+TEST(FireTimesTest, NextScheduledIntervalKeepsWithinStartAndEnd) {
+  const CronSpec daily = Cron("0 6 * * *");
+  const TimeZone berlin = Zone("Europe/Berlin");
+  const UnixSeconds now = Z("2024-03-10 12:00");  // 13:00 in Berlin
+  // No bounds: tomorrow 06:00 Berlin, covering today.
+  auto next = NextScheduledInterval(daily, berlin, now, std::nullopt, std::nullopt);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->end, Z("2024-03-11 05:00"));
+  EXPECT_EQ(next->data_dt, "2024-03-10");
+  // start_dt in the future: the first interval starting at or after it.
+  auto later = NextScheduledInterval(daily, berlin, now, LocalBoundToUtc("2024-03-20", berlin), std::nullopt);
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->data_dt, "2024-03-20");
+  EXPECT_EQ(later->end, Z("2024-03-21 05:00"));
+  // end_dt before the next interval starts: the schedule has ended.
+  EXPECT_FALSE(NextScheduledInterval(daily, berlin, now, std::nullopt, LocalBoundToUtc("2024-03-10 05:00", berlin)));
+  // end_dt at the interval's start still runs it.
+  EXPECT_TRUE(NextScheduledInterval(daily, berlin, now, std::nullopt, LocalBoundToUtc("2024-03-10 06:00", berlin)));
+  // A bound in a DST gap moves to the first instant after it.
+  EXPECT_EQ(LocalBoundToUtc("2024-03-31 02:30", berlin), Z("2024-03-31 01:00"));
+  EXPECT_FALSE(LocalBoundToUtc("", berlin).has_value());
+}
+
 }  // namespace
 }  // namespace ctlflow
