@@ -157,6 +157,14 @@ nlohmann::json CtlflowTest::Log(const std::vector<std::string>& filters) {
   return r.Json();
 }
 
+std::string IcebergIngestStreamYaml(const std::string& stream, const std::string& prcs_nm, const std::string& table,
+                                    const std::string& af_parm) {
+  return "cntl_cfg_strem:\n  - {strem_nm: " + stream + "}\n"
+         "cntl_cfg_prcs_grp:\n  - {prcs_grp: " + stream + "G, strem_nm: " + stream + ", prir: 1}\n"
+         "cntl_cfg_prcs:\n  - {prcs_nm: " + prcs_nm + ", prcs_grp: " + stream + "G, prcs_typ: 4, conn_nm: lakehouse,"
+         " tgt_schm_nm: staging, tgt_tbl: " + table + ", af_parm: '" + af_parm + "'}\n";
+}
+
 nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt) {
   for (const auto& row : log) {
     if (row["prcs_nm"] == prcs_nm && row["attempt"] == attempt) return row;

@@ -48,6 +48,11 @@ class CtlflowTest : public ::testing::Test {
   std::string scratch_;  // a folder beside the home for input files
 };
 
+// YAML for a stream with one group and one ingest process (prcs_typ 4)
+// into the Iceberg table staging.<table> of the built-in lakehouse.
+std::string IcebergIngestStreamYaml(const std::string& stream, const std::string& prcs_nm, const std::string& table,
+                                    const std::string& af_parm);
+
 // The log row of `prcs_nm`'s attempt in `log` (a test failure when absent).
 nlohmann::json RowFor(const nlohmann::json& log, const std::string& prcs_nm, int attempt = 1);
 

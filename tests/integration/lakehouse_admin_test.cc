@@ -151,11 +151,8 @@ TEST_F(LakehouseAdminTest, ADayPartitionedTableLosesOnlyTheGivenDay) {
   WriteFile(home_ + "/lakehouse/config/t.json",
             R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "note", "type": "string"}]})");
   WriteFile(home_ + "/lakehouse/raw/t.csv", "id,note\n1,one\n2,two\n3,\n");
-  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", "cntl_cfg_strem:\n  - {strem_nm: I}\n"
-                                              "cntl_cfg_prcs_grp:\n  - {prcs_grp: IG, strem_nm: I, prir: 1}\n"
-                                              "cntl_cfg_prcs:\n  - {prcs_nm: ING, prcs_grp: IG, prcs_typ: 4,"
-                                              " conn_nm: lakehouse, tgt_schm_nm: staging, tgt_tbl: T,"
-                                              " af_parm: 'schema=config/t.json source=raw/t.csv partition=day'}\n")})
+  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", IcebergIngestStreamYaml("I", "ING", "T",
+                                                                       "schema=config/t.json source=raw/t.csv partition=day"))})
                 .exit_code,
             0);
   ASSERT_EQ(Ctl({"run", "I", "--date", "2024-03-01"}).exit_code, 0);

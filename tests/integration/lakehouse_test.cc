@@ -325,20 +325,11 @@ TEST_F(LakehouseTest, BrokenFilesAreNamedAndTheTableStaysAtItsLastGoodSnapshot) 
   EXPECT_EQ(Ctl({"run", "COPY", "--date", "2024-11-16"}).exit_code, 0);
 }
 
-// A stream with one ingest process into the Iceberg table staging.T of the
-// built-in lakehouse, from raw/t.csv with schema config/t.json.
-std::string IcebergIngestYaml(const std::string& af_parm) {
-  return "cntl_cfg_strem:\n  - {strem_nm: I}\n"
-         "cntl_cfg_prcs_grp:\n  - {prcs_grp: IG, strem_nm: I, prir: 1}\n"
-         "cntl_cfg_prcs:\n  - {prcs_nm: ING, prcs_grp: IG, prcs_typ: 4, conn_nm: lakehouse, tgt_schm_nm: staging,"
-         " tgt_tbl: T, af_parm: '" + af_parm + "'}\n";
-}
-
 TEST_F(LakehouseTest, DayPartitionedTablesReplaceTheirDayAndIcebirdReadsThem) {
   WriteFile(home_ + "/lakehouse/config/t.json",
             R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "note", "type": "string"}]})");
   WriteFile(home_ + "/lakehouse/raw/t.csv", "id,note\n1,one\n2,two\n3,\n");
-  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", IcebergIngestYaml("schema=config/t.json source=raw/t.csv partition=day"))})
+  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", IcebergIngestStreamYaml("I", "ING", "T", "schema=config/t.json source=raw/t.csv partition=day"))})
                 .exit_code,
             0);
   ASSERT_EQ(Ctl({"run", "I", "--date", "2024-03-01"}).exit_code, 0);
@@ -361,7 +352,7 @@ TEST_F(LakehouseTest, DayPartitionedTablesReplaceTheirDayAndIcebirdReadsThem) {
   EXPECT_EQ(ice["metadata"]["partition-specs"][0]["fields"][0]["transform"], "day");
 
   // partition= is for Iceberg targets, and only identity or day.
-  ASSERT_EQ(Ctl({"apply", WriteFile("bad.yaml", IcebergIngestYaml("schema=config/t.json source=raw/t.csv partition=month"))})
+  ASSERT_EQ(Ctl({"apply", WriteFile("bad.yaml", IcebergIngestStreamYaml("I", "ING", "T", "schema=config/t.json source=raw/t.csv partition=month"))})
                 .exit_code,
             0);
   EXPECT_NE(Ctl({"run", "I", "--date", "2024-03-03"}).exit_code, 0);
@@ -373,7 +364,7 @@ TEST_F(LakehouseTest, AChangedColumnTypeIsRefusedNamingItAndTheTableKeepsItsSnap
   WriteFile(home_ + "/lakehouse/config/t.json",
             R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "note", "type": "string"}]})");
   WriteFile(home_ + "/lakehouse/raw/t.csv", "id,note\n1,one\n2,two\n");
-  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", IcebergIngestYaml("schema=config/t.json source=raw/t.csv"))}).exit_code, 0);
+  ASSERT_EQ(Ctl({"apply", WriteFile("i.yaml", IcebergIngestStreamYaml("I", "ING", "T", "schema=config/t.json source=raw/t.csv"))}).exit_code, 0);
   ASSERT_EQ(Ctl({"run", "I", "--date", "2024-03-01"}).exit_code, 0);
   auto before = Tables();
   ASSERT_EQ(before.size(), 1u);
@@ -406,14 +397,10 @@ TEST_F(LakehouseTest, ProcessesRacingOnOneTableNeverLoseASnapshot) {
   std::string csv = "id,note\n";
   for (int i = 0; i < 500; ++i) csv += std::to_string(i) + ",row " + std::to_string(i) + "\n";
   WriteFile(home_ + "/lakehouse/raw/t.csv", csv);
-  std::string yaml = "cntl_cfg_strem:\n  - {strem_nm: A}\n  - {strem_nm: B}\n"
-                     "cntl_cfg_prcs_grp:\n  - {prcs_grp: AG, strem_nm: A}\n  - {prcs_grp: BG, strem_nm: B}\n"
-                     "cntl_cfg_prcs:\n";
   for (const char* s : {"A", "B"}) {
-    yaml += std::string("  - {prcs_nm: ING_") + s + ", prcs_grp: " + s + "G, prcs_typ: 4, conn_nm: lakehouse,"
-            " tgt_schm_nm: staging, tgt_tbl: T, af_parm: 'schema=config/t.json source=raw/t.csv'}\n";
+    const std::string yaml = IcebergIngestStreamYaml(s, std::string("ING_") + s, "T", "schema=config/t.json source=raw/t.csv");
+    ASSERT_EQ(Ctl({"apply", WriteFile(std::string("race_") + s + ".yaml", yaml)}).exit_code, 0);
   }
-  ASSERT_EQ(Ctl({"apply", WriteFile("race.yaml", yaml)}).exit_code, 0);
   // The table exists first, so both writers race on commits, not on creating it.
   ASSERT_EQ(Ctl({"run", "A", "--date", "2024-04-01"}).exit_code, 0);
   for (int day = 2; day <= 9; day += 2) {

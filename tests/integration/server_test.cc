@@ -64,6 +64,17 @@ class ServerTest : public CtlflowTest {
     CtlflowTest::TearDown();
   }
 
+  // Stream L: one ingest of three cities into the Iceberg table staging.cities.
+  void MakeCitiesStream() {
+    WriteFile(home_ + "/lakehouse/schema/cities.json",
+              R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "city", "type": "string"}]})");
+    WriteFile(home_ + "/lakehouse/raw/cities.csv", "id,city\n1,Oslo\n2,Lima\n3,Pune\n");
+    ASSERT_EQ(Ctl({"apply", WriteFile("l.yaml", IcebergIngestStreamYaml("L", "ING", "cities",
+                                                                        "schema=schema/cities.json source=raw/cities.csv"))})
+                  .exit_code,
+              0);
+  }
+
   struct Reply {
     int status = 0;
     nlohmann::json json;
@@ -785,16 +796,7 @@ TEST_F(ServerTest, LogSlicesKeepUtf8CharactersWhole) {
 
 TEST_F(ServerTest, LakehouseTablesAndSnapshotsAreThoseTheCliShows) {
   EXPECT_EQ(Call("GET", "/api/v1/lakehouse/tables", "viewer").json["items"].size(), 0u);
-  WriteFile(home_ + "/lakehouse/schema/cities.json",
-            R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "city", "type": "string"}]})");
-  WriteFile(home_ + "/lakehouse/raw/cities.csv", "id,city\n1,Oslo\n2,Lima\n3,Pune\n");
-  ASSERT_EQ(Ctl({"apply", WriteFile("l.yaml", "cntl_cfg_strem:\n  - {strem_nm: L}\n"
-                                              "cntl_cfg_prcs_grp:\n  - {prcs_grp: LG, strem_nm: L}\n"
-                                              "cntl_cfg_prcs:\n  - {prcs_nm: ING, prcs_grp: LG, prir: 1, prcs_typ: 4,"
-                                              " conn_nm: lakehouse, tgt_schm_nm: staging, tgt_tbl: cities,"
-                                              " af_parm: 'schema=schema/cities.json source=raw/cities.csv'}\n")})
-                .exit_code,
-            0);
+  MakeCitiesStream();
   for (const char* date : {"2024-05-01", "2024-05-02"}) {
     CliResult run = Ctl({"run", "L", "--date", date});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err << Log().dump(2);
@@ -847,16 +849,7 @@ TEST_F(ServerTest, LakehouseTablesAndSnapshotsAreThoseTheCliShows) {
 // destroys data), bad input named by field, the same outcome as the CLI's
 // --json, and audited.
 TEST_F(ServerTest, LakehouseDeletePartitionRemovesOneDateLikeTheCliAndIsAudited) {
-  WriteFile(home_ + "/lakehouse/schema/cities.json",
-            R"({"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "city", "type": "string"}]})");
-  WriteFile(home_ + "/lakehouse/raw/cities.csv", "id,city\n1,Oslo\n2,Lima\n3,Pune\n");
-  ASSERT_EQ(Ctl({"apply", WriteFile("l.yaml", "cntl_cfg_strem:\n  - {strem_nm: L}\n"
-                                              "cntl_cfg_prcs_grp:\n  - {prcs_grp: LG, strem_nm: L}\n"
-                                              "cntl_cfg_prcs:\n  - {prcs_nm: ING, prcs_grp: LG, prir: 1, prcs_typ: 4,"
-                                              " conn_nm: lakehouse, tgt_schm_nm: staging, tgt_tbl: cities,"
-                                              " af_parm: 'schema=schema/cities.json source=raw/cities.csv'}\n")})
-                .exit_code,
-            0);
+  MakeCitiesStream();
   for (const char* date : {"2024-05-01", "2024-05-02"}) ASSERT_EQ(Ctl({"run", "L", "--date", date}).exit_code, 0);
   const std::string path = "/api/v1/lakehouse/tables/staging.cities/delete-partition";
   auto snapshots = [&] { return Call("GET", "/api/v1/lakehouse/tables/staging.cities/snapshots", "viewer").json["items"]; };
