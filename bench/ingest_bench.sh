@@ -23,7 +23,7 @@
 # median wall time gives rows/s; peak RSS is /usr/bin/time's %M (max over
 # the runs).
 #
-# Uses the binary of build-ingest (RelWithDebInfo, -O2); prints a markdown
+# Uses the binary of build/ (RelWithDebInfo, -O2; BUILD_DIR to change); prints a markdown
 # section and writes it into docs/benchmarks.md under "## Ingest throughput"
 # (only that section is replaced).
 #
@@ -41,8 +41,8 @@ while [ $# -gt 0 ]; do
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="$root/build-ingest"
-ninja -C "$build" -j1 ctlflow >/dev/null
+build="${BUILD_DIR:-$root/build}"
+ninja -C "$build" -j2 ctlflow >/dev/null
 ctlflow="$build/ctlflow"
 work="$(mktemp -d /tmp/ingest-bench.XXXXXX)"
 chmod 755 "$work"

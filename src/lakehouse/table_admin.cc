@@ -1,10 +1,8 @@
 #include "lakehouse/table_admin.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
-#include "common/civil_date.h"
 #include "iceberg/table.h"
 #include "lakehouse/row_codec.h"
 
@@ -58,14 +56,7 @@ std::string DescribeSpec(const TableMetadata& m) {
 // A data_dt partition value as a date: days since 1970 (a date column, or
 // day()) or the text of a string column.
 std::string DataDtText(const nlohmann::json& value) {
-  if (value.is_number_integer()) {
-    int64_t y = 0;
-    unsigned m = 0, d = 0;
-    CivilFromDays(value.get<int64_t>(), &y, &m, &d);
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-    return buf;
-  }
+  if (value.is_number_integer()) return FormatIsoDate(value.get<int64_t>());
   if (value.is_string()) return value.get<std::string>();
   return value.dump();
 }

@@ -2,8 +2,9 @@
 
 namespace ctlflow {
 
-Status SqliteStmt::Bind(int index, const Value& value) {
-  sqlite3_stmt* s = stmt_.get();
+namespace {
+
+Status BindValue(sqlite3_stmt* s, int index, const Value& value, sqlite3_destructor_type text_lifetime) {
   int rc = SQLITE_OK;
   if (IsNull(value)) {
     rc = sqlite3_bind_null(s, index);
@@ -13,14 +14,23 @@ Status SqliteStmt::Bind(int index, const Value& value) {
     rc = sqlite3_bind_double(s, index, *d);
   } else {
     const auto& text = std::get<std::string>(value);
-    rc = sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()),
-                           SQLITE_TRANSIENT);
+    rc = sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), text_lifetime);
   }
   if (rc != SQLITE_OK) {
     return Status::Database(std::string("binding parameter ") + std::to_string(index) + ": " +
                             sqlite3_errstr(rc));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status SqliteStmt::Bind(int index, const Value& value) {
+  return BindValue(stmt_.get(), index, value, SQLITE_TRANSIENT);
+}
+
+Status SqliteStmt::BindBorrowed(int index, const Value& value) {
+  return BindValue(stmt_.get(), index, value, SQLITE_STATIC);
 }
 
 Status SqliteStmt::Bind(const char* name, const Value& value) {
@@ -41,6 +51,8 @@ Status SqliteStmt::Reset() {
   sqlite3_clear_bindings(stmt_.get());
   return Status::Ok();
 }
+
+void SqliteStmt::Rewind() { sqlite3_reset(stmt_.get()); }
 
 int SqliteStmt::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
 

@@ -21,9 +21,13 @@ class SqliteStmt {
   // Binds 1-based positional or named (":name") parameters.
   Status Bind(int index, const Value& value);
   Status Bind(const char* name, const Value& value);
+  // Binds without copying text: `value` must stay alive and unchanged until
+  // the next Step() has returned (bulk inserts, a row at a time).
+  Status BindBorrowed(int index, const Value& value);
   // Steps once: true while a row is available, false when done.
   Result<bool> Step();
-  Status Reset();
+  Status Reset();  // to run again, with every parameter unbound
+  void Rewind();   // to run again, keeping the bindings (all to be rebound)
 
   int ColumnCount() const;
   std::string ColumnName(int i) const;

@@ -142,9 +142,10 @@ class SqliteWarehouse final : public WarehouseConnection {
      public:
       explicit Insert(SqliteStmt stmt) : stmt_(std::move(stmt)) {}
       Status Add(const std::vector<Value>& values) override {
-        CTL_RETURN_IF_ERROR(stmt_.Reset());
+        // Every parameter is bound again, and `values` outlives the step.
+        stmt_.Rewind();
         for (size_t i = 0; i < values.size(); ++i) {
-          CTL_RETURN_IF_ERROR(stmt_.Bind(static_cast<int>(i + 1), values[i]));
+          CTL_RETURN_IF_ERROR(stmt_.BindBorrowed(static_cast<int>(i + 1), values[i]));
         }
         auto done = stmt_.Step();
         if (!done.ok()) return done.status();
