@@ -152,7 +152,7 @@ section="$work/section.md"
   echo "| ctlflow ingest | $ctm | $(rate "$ctm") | $(( $(maxof "${cm[@]}") / 1024 )) | ${ct[*]} |"
   echo "| sqlite3 .import | $stm | $(rate "$stm") | $(( $(maxof "${sm[@]}") / 1024 )) | ${st[*]} |"
   echo
-  echo "ctlflow / sqlite3: $(ratio "$ctm" "$stm")x the wall time."
+  echo "ctlflow / sqlite3: $(ratio "$ctm" "$stm")x the wall time (the aim: at most 1.5x)."
   echo
   echo "The same file into PostgreSQL $pgversion, started by the script on loopback. ctlflow:"
   echo "the same ingest process with \`conn_nm\` a postgres connection, which streams"
@@ -166,7 +166,7 @@ section="$work/section.md"
   echo "| ctlflow ingest → PostgreSQL | $ptm | $(rate "$ptm") | $(( $(maxof "${pm[@]}") / 1024 )) | ${pt[*]} |"
   echo "| psql \\copy | $qtm | $(rate "$qtm") | $(( $(maxof "${qm[@]}") / 1024 )) | ${qt[*]} |"
   echo
-  echo "ctlflow / psql: $(ratio "$ptm" "$qtm")x the wall time."
+  echo "ctlflow / psql: $(ratio "$ptm" "$qtm")x the wall time (the aim: at most 1.5x)."
   echo
   echo "ctlflow streams the file one record at a time (SQLite: one prepared INSERT;"
   echo "PostgreSQL: COPY data sent in 1 MiB pieces), so its peak RSS does not grow with"
