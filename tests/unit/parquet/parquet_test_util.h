@@ -431,6 +431,17 @@ inline void WriteFile(const std::string& path, const std::string& bytes) {
   std::fclose(f);
 }
 
+// `batch` written by our writer into the file at `path`; the file's summary.
+inline Result<ParquetFileSummary> WriteOurFile(const ParquetSchema& schema, const RecordBatch& batch,
+                                               const ParquetWriterOptions& options, const std::string& path) {
+  StringSink sink;
+  CTL_ASSIGN_OR_RETURN(std::unique_ptr<ParquetWriter> writer, ParquetWriter::Open(schema, options, &sink));
+  CTL_RETURN_IF_ERROR(writer->Write(batch));
+  CTL_ASSIGN_OR_RETURN(ParquetFileSummary summary, writer->Finish());
+  WriteFile(path, sink.data());
+  return summary;
+}
+
 inline std::string ReadFileBytes(const std::string& path) {
   std::string out;
   FILE* f = std::fopen(path.c_str(), "rb");
