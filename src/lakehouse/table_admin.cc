@@ -43,13 +43,17 @@ Result<std::string> KeyBelowRoot(Lakehouse& lake, const std::string& url) {
   return Status::Invalid(url + " is not inside lakehouse " + lake.name + " (" + root + ")");
 }
 
+// "identity(data_dt)": a partition field as `describe` shows it, its source
+// column named from `schema`.
+std::string PartitionFieldText(const PartitionField& p, const IcebergSchema& schema) {
+  const IcebergField* source = schema.FindId(p.source_id);
+  return p.transform + "(" + (source ? source->name : std::to_string(p.source_id)) + ")";
+}
+
 // "identity(data_dt)", ... for each field of the table's partition spec.
 std::string DescribeSpec(const TableMetadata& m) {
   std::string out;
-  for (const auto& p : m.DefaultSpec().fields) {
-    const IcebergField* source = m.CurrentSchema().FindId(p.source_id);
-    out += (out.empty() ? "" : ", ") + p.transform + "(" + (source ? source->name : std::to_string(p.source_id)) + ")";
-  }
+  for (const auto& p : m.DefaultSpec().fields) out += (out.empty() ? "" : ", ") + PartitionFieldText(p, m.CurrentSchema());
   return out;
 }
 
@@ -103,10 +107,7 @@ Result<TableDescription> DescribeTable(Lakehouse& lake, const TableIdent& ident,
   const IcebergSchema& schema = *schema_at;
   d.schema_id = schema.schema_id;
   for (const auto& f : schema.fields) d.fields.push_back({f.id, f.name, f.type, f.required});
-  for (const auto& p : m.DefaultSpec().fields) {
-    const IcebergField* source = schema.FindId(p.source_id);
-    d.partition.push_back(p.transform + "(" + (source ? source->name : std::to_string(p.source_id)) + ")");
-  }
+  for (const auto& p : m.DefaultSpec().fields) d.partition.push_back(PartitionFieldText(p, schema));
   d.properties = m.properties;
   d.table_uuid = m.table_uuid;
   return d;
